@@ -1,0 +1,113 @@
+/**
+ * Authentication and session binding for the whiteboard path.
+ *
+ * Hocuspocus reads the document name from inside every message, so a socket could ask for any
+ * document. This extension pins each socket to the session id of its URL: a document name that
+ * differs is denied, whatever the token says. Observers get a read-only connection.
+ */
+import type {
+  Extension,
+  connectedPayload,
+  onAuthenticatePayload,
+  onDisconnectPayload,
+  onTokenSyncPayload,
+} from '@hocuspocus/server';
+import type { Authenticator, Principal } from '../src/auth.ts';
+import { TutorboardError } from '../src/errors.ts';
+import type { Logger } from '../src/logger.ts';
+import type { ConnectionRegistry } from '../src/registry.ts';
+import type { WhiteboardContext } from '../src/WhiteboardContext.ts';
+
+export interface SessionAuthConfiguration {
+  authenticator: Authenticator;
+  registry: ConnectionRegistry;
+  logger?: Logger;
+  /** Called with a reason code whenever authentication fails; for metrics. */
+  onFailure?: (reason: string) => void;
+}
+
+/** What Hocuspocus passes to the provider's `onAuthenticationFailed({ reason })`. */
+export const rejectionReasons = {
+  wrongDocument: 'forbidden: document name must equal the session id of the URL',
+} as const;
+
+export class SessionAuth implements Extension {
+  extensionName = 'SessionAuth';
+  /** Runs before every other extension, so no document is loaded for a rejected socket. */
+  priority = 1000;
+  private readonly configuration: SessionAuthConfiguration;
+
+  constructor(configuration: SessionAuthConfiguration) {
+    this.configuration = configuration;
+  }
+
+  async onAuthenticate(data: onAuthenticatePayload<WhiteboardContext>): Promise<{ principal: Principal }> {
+    const { context, documentName, token, connectionConfig } = data;
+    if (documentName !== context.sessionId) {
+      this.fail('wrong_document', context, documentName);
+      throw { reason: rejectionReasons.wrongDocument };
+    }
+    let principal = context.principal;
+    if (!principal) {
+      try {
+        principal = this.configuration.authenticator.authenticate(token, context.sessionId);
+      } catch (error) {
+        const reason = error instanceof TutorboardError ? error.code : 'unauthorized';
+        this.fail(reason, context, documentName, error);
+        throw { reason: error instanceof TutorboardError ? `${error.code}: ${error.message}` : 'unauthorized' };
+      }
+    }
+    // Observers watch; MessageReceiver refuses their updates and reports them unsynced.
+    if (principal.role === 'observer') connectionConfig.readOnly = true;
+    return { principal };
+  }
+
+  /** A provider refreshing its token must present one that still grants this session. */
+  async onTokenSync(data: onTokenSyncPayload<WhiteboardContext>): Promise<{ principal: Principal }> {
+    const context = data.context;
+    try {
+      return { principal: this.configuration.authenticator.authenticate(data.token, context.sessionId) };
+    } catch (error) {
+      this.fail('token_sync', context, data.documentName, error);
+      throw error;
+    }
+  }
+
+  async connected({ context }: connectedPayload<WhiteboardContext>): Promise<void> {
+    const principal = context.principal;
+    if (!principal) return;
+    const { registry } = this.configuration;
+    if (registry.get(context.connectionId)) return;
+    registry.add({
+      connectionId: context.connectionId,
+      sessionId: context.sessionId,
+      userId: principal.userId,
+      role: principal.role,
+      connectionType: 'whiteboard',
+      connectedAt: context.connectedAt,
+      lastSeenAt: Date.now(),
+      remoteAddress: context.remoteAddress,
+      close: (code, reason) => context.closeSocket(code, reason),
+    });
+  }
+
+  async onDisconnect({ context }: onDisconnectPayload<WhiteboardContext>): Promise<void> {
+    this.configuration.registry.remove(context.connectionId);
+  }
+
+  private fail(reason: string, context: WhiteboardContext, documentName: string, error?: unknown): void {
+    this.configuration.onFailure?.(reason);
+    this.configuration.logger?.warn(
+      {
+        event: 'auth_failed',
+        path: 'whiteboard',
+        reason,
+        sessionId: context.sessionId,
+        connectionId: context.connectionId,
+        documentName,
+        detail: error instanceof Error ? error.message : undefined,
+      },
+      'whiteboard authentication failed',
+    );
+  }
+}

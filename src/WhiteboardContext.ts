@@ -1,0 +1,16 @@
+/**
+ * The context the server hands Hocuspocus for every whiteboard socket. The path's session id
+ * is fixed at upgrade time; a principal is present when the upgrade carried a valid header or
+ * query token, otherwise the provider's own token is verified in onAuthenticate.
+ */
+import type { Principal } from './auth.ts';
+
+export interface WhiteboardContext {
+  connectionId: string;
+  sessionId: string;
+  principal?: Principal;
+  remoteAddress: string | undefined;
+  connectedAt: number;
+  /** Closes the WebSocket itself (a Hocuspocus connection close only ends one document). */
+  closeSocket(code: number, reason: string): void;
+}

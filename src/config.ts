@@ -1,0 +1,129 @@
+/**
+ * The only place that reads `process.env`. Every variable is parsed once, validated, and the
+ * result frozen; an invalid value throws a ConfigError that names the variable.
+ * The README's configuration table mirrors `variables` below.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.ts';
+
+type Env = Record<string, string | undefined>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databasePath: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  production: boolean;
+  jwt: { secret?: string; publicKey?: string; issuer?: string; audience?: string };
+  /** Largest WebSocket frame on the whiteboard path; larger closes that socket with 1009. */
+  maxMessageBytes: number;
+  shutdownTimeoutMs: number;
+  /** Wait between "not ready" and closing sockets on shutdown, so a load balancer drains first. */
+  drainDelayMs: number;
+  /** Hocuspocus debounce for compaction of the update log. */
+  storeDebounceMs: number;
+  storeMaxDebounceMs: number;
+  /** SQLite `synchronous`: NORMAL survives a process crash, FULL also survives power loss. */
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+  tutor: {
+    maxMessageBytes: number;
+    heartbeatIntervalMs: number;
+    staleTimeoutMs: number;
+    rateLimitPerSecond: number;
+    rateLimitBurst: number;
+    invalidMessagesPerMinute: number;
+    replayMessages: number;
+    replayMs: number;
+    maxBufferedBytes: number;
+  };
+  snapshots: { intervalMs: number; keep: number };
+  metricsToken?: string;
+}
+
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function str(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(env, name, fallback).toLowerCase();
+  const match = allowed.find((a) => a.toLowerCase() === raw);
+  if (!match) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${env[name]}"`);
+  return match;
+}
+
+/** A PEM in the variable itself, or a path to a PEM file. */
+function pem(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value === undefined || value.includes('-----BEGIN')) return value?.replace(/\\n/g, '\n');
+  try {
+    return readFileSync(value, 'utf8');
+  } catch {
+    throw new ConfigError(name, `is neither a PEM key nor a readable file: ${value}`);
+  }
+}
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const secret = optional(env, 'JWT_SECRET');
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('JWT_SECRET', `must be at least 32 characters (got ${secret.length})`);
+  }
+  const publicKey = pem(env, 'JWT_PUBLIC_KEY');
+  if (secret && publicKey) throw new ConfigError('JWT_PUBLIC_KEY', 'set either JWT_SECRET or JWT_PUBLIC_KEY, not both');
+  const production = env.NODE_ENV === 'production';
+  if (production && !secret && !publicKey) {
+    throw new ConfigError('JWT_SECRET', 'is required with NODE_ENV=production (or set JWT_PUBLIC_KEY)');
+  }
+  const heartbeatIntervalMs = int(env, 'HEARTBEAT_INTERVAL_MS', 30_000, 10);
+  const staleTimeoutMs = int(env, 'STALE_TIMEOUT_MS', 60_000, 10);
+  if (staleTimeoutMs < heartbeatIntervalMs) {
+    throw new ConfigError('STALE_TIMEOUT_MS', `must be at least HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs})`);
+  }
+  const config: Config = {
+    port: int(env, 'PORT', 1234, 0, 65535),
+    host: str(env, 'HOST', '0.0.0.0'),
+    databasePath: str(env, 'DATABASE_PATH', './data/tutorboard.db'),
+    logLevel: oneOf(env, 'LOG_LEVEL', levels, 'info'),
+    production,
+    jwt: { secret, publicKey, issuer: optional(env, 'JWT_ISSUER'), audience: optional(env, 'JWT_AUDIENCE') },
+    maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
+    drainDelayMs: int(env, 'DRAIN_DELAY_MS', 0),
+    storeDebounceMs: int(env, 'STORE_DEBOUNCE_MS', 2_000),
+    storeMaxDebounceMs: int(env, 'STORE_MAX_DEBOUNCE_MS', 10_000),
+    sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
+    tutor: {
+      maxMessageBytes: int(env, 'TUTOR_MAX_MESSAGE_BYTES', 64 * 1024, 64),
+      heartbeatIntervalMs,
+      staleTimeoutMs,
+      rateLimitPerSecond: int(env, 'TUTOR_RATE_LIMIT_PER_SECOND', 50, 1),
+      rateLimitBurst: int(env, 'TUTOR_RATE_LIMIT_BURST', 100, 1),
+      invalidMessagesPerMinute: int(env, 'TUTOR_INVALID_MESSAGES_PER_MINUTE', 20, 1),
+      replayMessages: int(env, 'TUTOR_REPLAY_MESSAGES', 200),
+      replayMs: int(env, 'TUTOR_REPLAY_MS', 120_000),
+      maxBufferedBytes: int(env, 'TUTOR_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+    },
+    snapshots: {
+      intervalMs: int(env, 'SNAPSHOT_INTERVAL_MS', 300_000, 10),
+      keep: int(env, 'SNAPSHOT_KEEP', 100, 1),
+    },
+    metricsToken: optional(env, 'METRICS_TOKEN'),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,66 @@
+/**
+ * Small error classes thrown deep in the code. One boundary per transport turns them into an
+ * HTTP status (`status`), a WebSocket close code (`closeCode`) or an `error` message (`code`).
+ */
+import { CloseCode } from './closeCodes.ts';
+
+export class TutorboardError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly closeCode: number;
+  constructor(message: string, code: string, status: number, closeCode: number) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.closeCode = closeCode;
+  }
+}
+
+/** Missing, malformed, expired or wrongly signed credentials. */
+export class UnauthorizedError extends TutorboardError {
+  constructor(message = 'unauthorized') {
+    super(message, 'unauthorized', 401, CloseCode.Unauthorized);
+  }
+}
+
+/** Valid credentials that do not grant what was asked. */
+export class ForbiddenError extends TutorboardError {
+  constructor(message = 'forbidden') {
+    super(message, 'forbidden', 403, CloseCode.Forbidden);
+  }
+}
+
+export class BadRequestError extends TutorboardError {
+  constructor(message: string, code = 'bad_request') {
+    super(message, code, 400, CloseCode.PolicyViolation);
+  }
+}
+
+export class NotFoundError extends TutorboardError {
+  constructor(message = 'not found', code = 'not_found') {
+    super(message, code, 404, CloseCode.PolicyViolation);
+  }
+}
+
+/** Stored bytes of a document could not be decoded. The rows are left as they are. */
+export class DocumentLoadError extends TutorboardError {
+  constructor(documentName: string, cause: unknown) {
+    super(`document "${documentName}" could not be loaded: ${describe(cause)}`, 'document_load_failed', 500, CloseCode.DocumentLoadFailed);
+    this.cause = cause;
+  }
+}
+
+/** Configuration that cannot work; `variable` names the environment variable at fault. */
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

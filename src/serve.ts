@@ -1,0 +1,51 @@
+/**
+ * `tutorboard serve`: start, announce, and stop cleanly on SIGTERM/SIGINT.
+ */
+import { Authenticator } from './auth.ts';
+import type { Config } from './config.ts';
+import { resolveSigningKey } from './devSecret.ts';
+import { createLogger } from './logger.ts';
+import { TutorboardServer } from './server.ts';
+
+export async function serve(config: Readonly<Config>): Promise<number> {
+  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY || process.env.LOG_PRETTY === '1' });
+  const key = resolveSigningKey(config);
+  const authenticator = new Authenticator({ ...config.jwt, secret: key.secret, publicKey: key.publicKey });
+  const server = new TutorboardServer(config, { logger, authenticator });
+  const port = await server.listen();
+  if (key.devSecretPath) {
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const token = authenticator.sign({ sub: 'dev-user', sid: '*', role: 'tutor' }, 24 * 3600);
+    logger.warn(
+      { event: 'dev_secret', path: key.devSecretPath, created: key.created },
+      'DEVELOPMENT MODE: no JWT_SECRET or JWT_PUBLIC_KEY set; using a generated development secret. Never run like this in production.',
+    );
+    // Printed on stdout on purpose (not through the logger, which would redact it): it is for the developer's eyes.
+    process.stdout.write(
+      `\n  Development token (sub=dev-user, sid=*, role=tutor, 24h):\n  ${token}\n\n` +
+        `  Whiteboard: ws://${host}:${port}/ws/v2/session/demo/whiteboard  (HocuspocusProvider name "demo", token above)\n` +
+        `  Tutor channel: ws://${host}:${port}/ws/v2/session/demo?token=<token>\n` +
+        `  More tokens: npx tutorboard token --sub USER --session SESSION --role tutor\n\n`,
+    );
+  }
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        logger.warn({ event: 'signal', signal }, 'already shutting down; the update log keeps every acknowledged update');
+        return;
+      }
+      logger.info({ event: 'signal', signal }, 'shutdown requested');
+      server.shutdown().then(
+        () => resolve(0),
+        (error) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

@@ -1,0 +1,259 @@
+/**
+ * Builds the one HTTP server: Hocuspocus (whiteboard path) and the extensions, on one port,
+ * with one lifecycle. `shutdown()` is the orderly stop a deploy needs; it is idempotent.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Hocuspocus, type Extension } from '@hocuspocus/server';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Authenticator, tokenFromRequest } from './auth.ts';
+import { CloseCode } from './closeCodes.ts';
+import type { Config } from './config.ts';
+import { TutorboardError, describe } from './errors.ts';
+import { createLogger, redactUrl, type Logger } from './logger.ts';
+import { ConnectionRegistry } from './registry.ts';
+import { parseSessionRoute, requestUrl } from './routes.ts';
+import { SqliteStore } from './storage/SqliteStore.ts';
+import { rejectUpgrade } from './upgradeResponse.ts';
+import type { WhiteboardContext } from './WhiteboardContext.ts';
+import { version } from './version.ts';
+import { Persistence } from '../extensions/Persistence.ts';
+import { SessionAuth } from '../extensions/SessionAuth.ts';
+
+export interface ServerOptions {
+  logger?: Logger;
+  /** Overrides the authenticator built from `config.jwt` (the CLI passes one holding the dev secret). */
+  authenticator?: Authenticator;
+  /** Further extensions, run after the built-in ones. */
+  extensions?: Extension[];
+}
+
+export class TutorboardServer {
+  readonly config: Readonly<Config>;
+  readonly logger: Logger;
+  readonly authenticator: Authenticator;
+  readonly registry = new ConnectionRegistry();
+  readonly store: SqliteStore;
+  readonly persistence: Persistence;
+  readonly hocuspocus: Hocuspocus<WhiteboardContext>;
+  readonly httpServer: HttpServer;
+  private readonly whiteboardSockets = new Set<WebSocket>();
+  private readonly wss: WebSocketServer;
+  private shutdownPromise: Promise<void> | undefined;
+  private draining = false;
+  readonly startedAt = Date.now();
+
+  constructor(config: Readonly<Config>, options: ServerOptions = {}) {
+    this.config = config;
+    this.logger = options.logger ?? createLogger({ level: config.logLevel });
+    this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
+    this.store = new SqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous });
+    this.persistence = new Persistence({ store: this.store, logger: this.logger });
+    this.hocuspocus = new Hocuspocus<WhiteboardContext>({
+      name: 'tutorboard',
+      quiet: true,
+      debounce: config.storeDebounceMs,
+      maxDebounce: config.storeMaxDebounceMs,
+      extensions: [
+        new SessionAuth({ authenticator: this.authenticator, registry: this.registry, logger: this.logger }),
+        this.persistence,
+        ...(options.extensions ?? []),
+      ],
+    });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes });
+    this.httpServer = createHttpServer((req, res) => void this.handleRequest(req, res));
+    this.httpServer.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));
+  }
+
+  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  async listen(port = this.config.port, host = this.config.host): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.httpServer.once('error', reject);
+      this.httpServer.listen(port, host, () => {
+        this.httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = this.port;
+    await this.hocuspocus.hooks('onListen', { instance: this.hocuspocus, configuration: this.hocuspocus.configuration, port: bound });
+    this.logger.info({ event: 'listening', host, port: bound, databasePath: this.config.databasePath }, 'tutorboard listening');
+    return bound;
+  }
+
+  get port(): number {
+    return (this.httpServer.address() as AddressInfo | null)?.port ?? this.config.port;
+  }
+
+  /** True from the moment shutdown begins: new upgrades get 503, readiness fails. */
+  get isShuttingDown(): boolean {
+    return this.draining;
+  }
+
+  private async handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      // Hocuspocus convention: an extension that answers the request rejects to stop the chain.
+      await this.hocuspocus.hooks('onRequest', { request, response, instance: this.hocuspocus });
+    } catch (error) {
+      if (error) this.logger.error({ err: error, url: redactUrl(request.url ?? '') }, 'request handler failed');
+      if (error && !response.headersSent) sendJson(response, 500, { error: { code: 'internal', message: 'internal error' } });
+      return;
+    }
+    const url = requestUrl(request.url);
+    if (request.method === 'GET' && url.pathname === '/') {
+      sendJson(response, 200, {
+        name: 'tutorboard',
+        version,
+        whiteboard: '/ws/v2/session/{sessionId}/whiteboard',
+        tutor: '/ws/v2/session/{sessionId}',
+      });
+      return;
+    }
+    sendJson(response, 404, { error: { code: 'not_found', message: `no route for ${request.method} ${url.pathname}` } });
+  }
+
+  private async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    if (this.draining) {
+      rejectUpgrade(socket, 503, 'shutting_down', 'server is shutting down; reconnect', { 'Retry-After': '1' });
+      return;
+    }
+    try {
+      await this.hocuspocus.hooks('onUpgrade', { request, socket, head, instance: this.hocuspocus });
+    } catch (error) {
+      // Rejected: an extension (the tutor channel) owns this request.
+      if (error) {
+        this.logger.error({ err: error, url: redactUrl(request.url ?? '') }, 'upgrade handler failed');
+        rejectUpgrade(socket, 500, 'internal', 'internal error');
+      }
+      return;
+    }
+    const url = requestUrl(request.url);
+    try {
+      const route = parseSessionRoute(url.pathname);
+      if (route?.kind !== 'whiteboard') {
+        rejectUpgrade(socket, 404, 'not_found', 'no WebSocket endpoint at this path');
+        return;
+      }
+      // A header or query token is checked before the upgrade so the client sees 401/403;
+      // without one the provider's own token is checked in onAuthenticate.
+      const token = tokenFromRequest(request.headers.authorization, url);
+      const principal = token === undefined ? undefined : this.authenticator.authenticate(token, route.sessionId);
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.acceptWhiteboard(ws, request, url, route.sessionId, principal));
+    } catch (error) {
+      if (!(error instanceof TutorboardError)) throw error;
+      this.logger.warn(
+        { event: 'auth_failed', path: 'whiteboard', reason: error.code, status: error.status, url: redactUrl(request.url ?? '') },
+        'whiteboard upgrade rejected',
+      );
+      rejectUpgrade(socket, error.status, error.code, error.message);
+    }
+  }
+
+  private acceptWhiteboard(
+    ws: WebSocket,
+    request: IncomingMessage,
+    url: URL,
+    sessionId: string,
+    principal: WhiteboardContext['principal'],
+  ): void {
+    const context: WhiteboardContext = {
+      connectionId: randomUUID(),
+      sessionId,
+      principal,
+      remoteAddress: request.socket.remoteAddress,
+      connectedAt: Date.now(),
+      closeSocket: (code, reason) => ws.close(code, reason),
+    };
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    }
+    const client = this.hocuspocus.handleConnection(ws, new Request(url, { headers }), context);
+    this.whiteboardSockets.add(ws);
+    ws.on('message', (data: Buffer) => {
+      this.registry.touch(context.connectionId);
+      client.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    });
+    ws.on('error', (error) => {
+      this.logger.warn({ event: 'socket_error', connectionId: context.connectionId, sessionId, err: describe(error) }, 'whiteboard socket error');
+    });
+    ws.on('close', (code, reason) => {
+      this.whiteboardSockets.delete(ws);
+      client.handleClose({ code, reason: reason.toString() });
+    });
+  }
+
+  /**
+   * The orderly stop: not ready and no new upgrades at once; after the drain delay close the
+   * sockets (clients reconnect elsewhere), compact every loaded document, close SQLite.
+   * Bounded by `shutdownTimeoutMs`; every acknowledged update is already in the log anyway.
+   */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.runShutdown();
+    return this.shutdownPromise;
+  }
+
+  private async runShutdown(): Promise<void> {
+    this.draining = true;
+    const started = Date.now();
+    this.logger.info({ event: 'shutdown_started', drainDelayMs: this.config.drainDelayMs }, 'shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs);
+      timer.unref();
+    });
+    const outcome = await Promise.race([this.drain().then(() => 'done' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.logger.warn({ event: 'shutdown_timeout' }, 'shutdown timed out; closing storage now');
+    this.flushLoadedDocuments();
+    this.store.close();
+    this.httpServer.closeAllConnections();
+    this.logger.info({ event: 'shutdown_complete', durationMs: Date.now() - started }, 'shutdown complete');
+  }
+
+  private async drain(): Promise<void> {
+    if (this.config.drainDelayMs > 0) await new Promise((r) => setTimeout(r, this.config.drainDelayMs).unref());
+    const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+    this.emitShutdown();
+    for (const ws of this.whiteboardSockets) ws.close(CloseCode.ServiceRestart, 'server restarting');
+    await this.waitForDocumentsUnloaded();
+    await this.hocuspocus.hooks('onDestroy', { instance: this.hocuspocus });
+    this.wss.close();
+    this.httpServer.closeIdleConnections();
+    await closed;
+  }
+
+  /** Lets extensions close their own sockets with the restart code before documents unload. */
+  private emitShutdown(): void {
+    for (const extension of this.hocuspocus.configuration.extensions) {
+      (extension as { onShutdown?: () => void }).onShutdown?.();
+    }
+  }
+
+  private async waitForDocumentsUnloaded(): Promise<void> {
+    this.hocuspocus.flushPendingStores();
+    while (this.hocuspocus.getDocumentsCount() > 0) {
+      await new Promise((r) => setTimeout(r, 10));
+      this.hocuspocus.flushPendingStores();
+    }
+  }
+
+  private flushLoadedDocuments(): void {
+    for (const [name, document] of this.hocuspocus.documents) {
+      try {
+        this.persistence.flush(name, document);
+      } catch (error) {
+        this.logger.error({ documentName: name, err: error }, 'final compaction failed; the update log still holds every update');
+      }
+    }
+  }
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload), ...headers });
+  response.end(payload);
+}

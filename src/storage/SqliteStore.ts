@@ -1,0 +1,131 @@
+/**
+ * The embedded document store: one SQLite file in WAL mode. Statements are prepared once.
+ * All calls are synchronous on purpose: an update is committed before the code that received
+ * it returns, which is what lets the server acknowledge only committed updates.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './migrations.ts';
+
+export interface StoredDocument {
+  /** The compacted state, or null before the first compaction. */
+  state: Uint8Array | null;
+  /** Updates appended since that compaction, oldest first. */
+  updates: Uint8Array[];
+}
+
+export interface SqliteStoreOptions {
+  /** SQLite `synchronous`: NORMAL survives a process crash (kill -9), FULL also survives power loss. */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** Apply pending migrations on open (the default). */
+  migrate?: boolean;
+}
+
+export class SqliteStore {
+  readonly db: Database.Database;
+  readonly path: string;
+  private closed = false;
+  /** Highest log id this process has seen per document: compaction trims up to it, never past. */
+  private readonly lastLogId = new Map<string, number>();
+  private readonly statements;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.path = path;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    if (options.migrate !== false) migrate(this.db);
+    this.statements = {
+      state: this.db.prepare<[string], { state: Buffer }>('SELECT state FROM documents WHERE name = ?'),
+      log: this.db.prepare<[string], { id: number; data: Buffer }>(
+        'SELECT id, data FROM document_updates WHERE document_name = ? ORDER BY id',
+      ),
+      append: this.db.prepare('INSERT INTO document_updates (document_name, data, created_at) VALUES (?, ?, ?)'),
+      upsertState: this.db.prepare(
+        `INSERT INTO documents (name, state, created_at, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+      ),
+      trim: this.db.prepare('DELETE FROM document_updates WHERE document_name = ? AND id <= ?'),
+      pending: this.db.prepare<[string], { count: number; bytes: number | null }>(
+        'SELECT COUNT(*) AS count, SUM(LENGTH(data)) AS bytes FROM document_updates WHERE document_name = ?',
+      ),
+      exists: this.db.prepare<[string, string], { found: number }>(
+        `SELECT 1 AS found FROM documents WHERE name = ?
+         UNION ALL SELECT 1 FROM document_updates WHERE document_name = ? LIMIT 1`,
+      ),
+    };
+  }
+
+  /** Reads a document's compacted state and its update log. */
+  load(name: string): StoredDocument {
+    const row = this.statements.state.get(name);
+    const log = this.statements.log.all(name);
+    if (log.length > 0) this.lastLogId.set(name, log[log.length - 1].id);
+    return { state: row ? new Uint8Array(row.state) : null, updates: log.map((r) => new Uint8Array(r.data)) };
+  }
+
+  /** Appends one update to the log; committed when this returns. */
+  append(name: string, update: Uint8Array): void {
+    const result = this.statements.append.run(name, update, Date.now());
+    this.lastLogId.set(name, Number(result.lastInsertRowid));
+  }
+
+  /**
+   * Replaces the compacted state and trims the log entries it covers, in one transaction. The
+   * caller passes the state of a document that contains every update this process appended.
+   */
+  compact(name: string, state: Uint8Array): void {
+    const upTo = this.lastLogId.get(name);
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.statements.upsertState.run(name, state, now, now);
+      if (upTo !== undefined) this.statements.trim.run(name, upTo);
+    }).immediate();
+  }
+
+  /** How much of a document lives only in the log (not yet compacted). */
+  pending(name: string): { updates: number; bytes: number } {
+    const row = this.statements.pending.get(name);
+    return { updates: row?.count ?? 0, bytes: row?.bytes ?? 0 };
+  }
+
+  exists(name: string): boolean {
+    return this.statements.exists.get(name, name) !== undefined;
+  }
+
+  /** Forgets per-document bookkeeping once a document is unloaded. */
+  release(name: string): void {
+    this.lastLogId.delete(name);
+  }
+
+  /** A cheap write probe for readiness checks. */
+  isWritable(): boolean {
+    if (this.closed) return false;
+    try {
+      this.db.prepare('BEGIN IMMEDIATE').run();
+      this.db.prepare('ROLLBACK').run();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Checkpoints the WAL into the main file and closes. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+    }
+  }
+}

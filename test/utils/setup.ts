@@ -1,0 +1,6 @@
+import { afterEach } from 'vitest';
+import { runCleanup } from './cleanup.ts';
+
+afterEach(async () => {
+  await runCleanup();
+});
