@@ -19,6 +19,7 @@ import { SqliteStore } from './storage/SqliteStore.ts';
 import { rejectUpgrade } from './upgradeResponse.ts';
 import type { WhiteboardContext } from './WhiteboardContext.ts';
 import { version } from './version.ts';
+import { sendJson } from './http/json.ts';
 import { Persistence } from '../extensions/Persistence.ts';
 import { SessionAuth } from '../extensions/SessionAuth.ts';
 
@@ -250,10 +251,4 @@ export class TutorboardServer {
       }
     }
   }
-}
-
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload), ...headers });
-  response.end(payload);
 }

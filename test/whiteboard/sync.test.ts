@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
 import { acknowledged, docMatches, newProvider, newProviderV3, synced } from '../utils/provider.ts';
 import { startServer } from '../utils/server.ts';
 
