@@ -25,7 +25,7 @@ export function newProvider(options: ProviderOptions): HocuspocusProvider {
     name: options.name,
     token: options.token ?? null,
     document: options.document ?? new Y.Doc(),
-    onAuthenticationFailed: options.onAuthenticationFailed,
+    ...(options.onAuthenticationFailed ? { onAuthenticationFailed: options.onAuthenticationFailed } : {}),
   });
   registerCleanup(() => provider.destroy());
   return provider;
