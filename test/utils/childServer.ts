@@ -1,0 +1,56 @@
+/**
+ * Runs the real CLI (`node bin/tutorboard serve`) in a child process, for tests that must kill
+ * the process (kill -9) or send it signals. The port comes from its `listening` log line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { registerCleanup } from './cleanup.ts';
+import { withTimeout } from './waitFor.ts';
+
+export const binPath = fileURLToPath(new URL('../../bin/tutorboard', import.meta.url));
+
+export interface ChildServer {
+  child: ChildProcess;
+  port: number;
+  lines: Array<Record<string, unknown>>;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  exited: Promise<number | string>;
+}
+
+export async function spawnServer(env: Record<string, string>, ms = 10_000): Promise<ChildServer> {
+  const child = spawn(process.execPath, [binPath, 'serve'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_PRETTY: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const lines: Array<Record<string, unknown>> = [];
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  registerCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  const port = await withTimeout(
+    new Promise<number>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const parts = out.split('\n');
+        for (const line of parts.slice(lines.length, -1)) {
+          let parsed: Record<string, unknown> = { raw: line };
+          try {
+            parsed = JSON.parse(line);
+          } catch {}
+          lines.push(parsed);
+          if (parsed.event === 'listening') resolve(parsed.port as number);
+        }
+      });
+      void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));
+    }),
+    ms,
+    'child server to listen',
+  );
+  return { child, port, lines, stdout: () => out, stderr: () => err, exited };
+}
