@@ -17,6 +17,8 @@ export interface ChildServer {
   stderr: () => string;
   /** Resolves with the exit code (or the signal name) once the process has exited. */
   exited: Promise<number | string>;
+  /** Resolves with the first match of `pattern` in stdout, waiting for more output as needed. */
+  output(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
 }
 
 export async function spawnServer(env: Record<string, string>, ms = 10_000): Promise<ChildServer> {
@@ -52,5 +54,20 @@ export async function spawnServer(env: Record<string, string>, ms = 10_000): Pro
     ms,
     'child server to listen',
   );
-  return { child, port, lines, stdout: () => out, stderr: () => err, exited };
+  const output = (pattern: RegExp, within = 5_000) =>
+    withTimeout(
+      new Promise<RegExpExecArray>((resolve) => {
+        const check = () => {
+          const match = pattern.exec(out);
+          if (!match) return false;
+          child.stdout!.off('data', check);
+          resolve(match);
+          return true;
+        };
+        if (!check()) child.stdout!.on('data', check);
+      }),
+      within,
+      `output matching ${pattern}`,
+    );
+  return { child, port, lines, stdout: () => out, stderr: () => err, exited, output };
 }

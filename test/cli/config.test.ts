@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 1234,
+      host: '0.0.0.0',
+      databasePath: './data/tutorboard.db',
+      logLevel: 'info',
+      maxMessageBytes: 2 * 1024 * 1024,
+      shutdownTimeoutMs: 10_000,
+      tutor: { maxMessageBytes: 65536, heartbeatIntervalMs: 30_000, staleTimeoutMs: 60_000, replayMessages: 200, replayMs: 120_000 },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names the variable and the problem for invalid values', () => {
+    expect(errorOf({ PORT: 'eighty' })).toMatchObject({ variable: 'PORT', message: expect.stringMatching(/whole number/) });
+    expect(errorOf({ PORT: '70000' }).variable).toBe('PORT');
+    expect(errorOf({ JWT_SECRET: 'short' })).toMatchObject({ variable: 'JWT_SECRET', message: expect.stringMatching(/at least 32/) });
+    expect(errorOf({ LOG_LEVEL: 'loud' }).variable).toBe('LOG_LEVEL');
+    expect(errorOf({ MAX_MESSAGE_BYTES: '-1' }).variable).toBe('MAX_MESSAGE_BYTES');
+    expect(errorOf({ JWT_PUBLIC_KEY: '/no/such/key.pem' }).variable).toBe('JWT_PUBLIC_KEY');
+    expect(errorOf({ HEARTBEAT_INTERVAL_MS: '5000', STALE_TIMEOUT_MS: '1000' }).variable).toBe('STALE_TIMEOUT_MS');
+  });
+
+  it('requires a key in production', () => {
+    expect(errorOf({ NODE_ENV: 'production' })).toMatchObject({ variable: 'JWT_SECRET', message: expect.stringMatching(/required/) });
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).production).toBe(true);
+  });
+});
