@@ -22,6 +22,7 @@ import { version } from './version.ts';
 import { sendJson } from './http/json.ts';
 import { Persistence } from '../extensions/Persistence.ts';
 import { SessionAuth } from '../extensions/SessionAuth.ts';
+import { TutorChannel } from '../extensions/TutorChannel.ts';
 
 export interface ServerOptions {
   logger?: Logger;
@@ -38,6 +39,7 @@ export class TutorboardServer {
   readonly registry = new ConnectionRegistry();
   readonly store: SqliteStore;
   readonly persistence: Persistence;
+  readonly tutor: TutorChannel;
   readonly hocuspocus: Hocuspocus<WhiteboardContext>;
   readonly httpServer: HttpServer;
   private readonly whiteboardSockets = new Set<WebSocket>();
@@ -52,6 +54,7 @@ export class TutorboardServer {
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
     this.store = new SqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous });
     this.persistence = new Persistence({ store: this.store, logger: this.logger });
+    this.tutor = new TutorChannel({ authenticator: this.authenticator, registry: this.registry, logger: this.logger, ...config.tutor });
     this.hocuspocus = new Hocuspocus<WhiteboardContext>({
       name: 'tutorboard',
       quiet: true,
@@ -60,6 +63,7 @@ export class TutorboardServer {
       extensions: [
         new SessionAuth({ authenticator: this.authenticator, registry: this.registry, logger: this.logger }),
         this.persistence,
+        this.tutor,
         ...(options.extensions ?? []),
       ],
     });

@@ -1,0 +1,267 @@
+/**
+ * The tutor channel: a stateless broadcast room per session at `/ws/v2/session/{sessionId}`,
+ * beside Hocuspocus's whiteboard path on the same port. It answers its own upgrades (so the
+ * client sees 400/401/403 before any socket exists), runs its own heartbeat, and keeps nothing
+ * on disk. Protocol: docs/tutor-protocol.md.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Extension, onUpgradePayload } from '@hocuspocus/server';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Principal } from '../src/auth.ts';
+import { tokenFromRequest } from '../src/auth.ts';
+import { CloseCode } from '../src/closeCodes.ts';
+import { BadRequestError, TutorboardError, UnauthorizedError } from '../src/errors.ts';
+import { redactUrl } from '../src/logger.ts';
+import { parseSessionRoute, requestUrl } from '../src/routes.ts';
+import { rejectUpgrade } from '../src/upgradeResponse.ts';
+import { parseResume, type OutgoingMessage, type Sender, type WelcomeMessage } from '../src/tutor/protocol.ts';
+import type { ResumeRequest } from '../src/tutor/Room.ts';
+import { Rooms } from '../src/tutor/Rooms.ts';
+import { TutorConnection } from '../src/tutor/TutorConnection.ts';
+import { createTutorStats, type TutorStats } from '../src/tutor/TutorStats.ts';
+import { defaultTutorChannelConfiguration, type TutorChannelConfiguration } from '../src/tutor/TutorChannelConfiguration.ts';
+
+export { defaultTutorChannelConfiguration, type TutorChannelConfiguration };
+
+/** The sender stamped on `publish` when the caller names none. */
+export const serverSender: Sender = { userId: 'server', role: 'server' };
+
+export class TutorChannel implements Extension {
+  extensionName = 'TutorChannel';
+  readonly configuration: Readonly<TutorChannelConfiguration>;
+  private readonly counters: TutorStats = createTutorStats();
+  private readonly rooms: Rooms;
+  private readonly connections = new Set<TutorConnection>();
+  private wss: WebSocketServer | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private destroyed: Promise<void> | undefined;
+
+  constructor(configuration: Partial<TutorChannelConfiguration>) {
+    for (const field of ['authenticator', 'registry', 'logger'] as const) {
+      if (!configuration[field]) throw new TypeError(`TutorChannel needs configuration.${field}`);
+    }
+    this.configuration = Object.freeze({ ...defaultTutorChannelConfiguration, ...configuration } as TutorChannelConfiguration);
+    const { replayMessages, replayMs } = this.configuration;
+    this.rooms = new Rooms({ replayMessages, replayMs });
+  }
+
+  async onConfigure(): Promise<void> {
+    // Hocuspocus runs onConfigure again if it is reconfigured; one server and one sweep suffice.
+    if (this.wss || this.destroyed) return;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.configuration.maxMessageBytes });
+    this.sweepTimer = setInterval(() => this.sweep(), this.configuration.heartbeatIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  async onUpgrade({ request, socket, head }: onUpgradePayload): Promise<void> {
+    const url = requestUrl(request.url);
+    let route: ReturnType<typeof parseSessionRoute>;
+    try {
+      route = parseSessionRoute(url.pathname);
+    } catch (error) {
+      // A bad id on the whiteboard path is the whiteboard's to answer.
+      if (/\/whiteboard\/?$/.test(url.pathname)) return;
+      this.refuse(request, socket, error);
+      return Promise.reject(null);
+    }
+    if (route?.kind !== 'tutor') return;
+    try {
+      if (!this.wss || this.destroyed) {
+        rejectUpgrade(socket, 503, 'shutting_down', 'server is shutting down; reconnect', { 'Retry-After': '1' });
+        return Promise.reject(null);
+      }
+      const token = tokenFromRequest(request.headers.authorization, url);
+      if (token === undefined) throw new UnauthorizedError('missing token: send "Authorization: Bearer <token>" or ?token=');
+      const principal = this.configuration.authenticator.authenticate(token, route.sessionId);
+      const resume = parseResume(url);
+      if (typeof resume === 'string') throw new BadRequestError(resume, 'invalid_since');
+      const { sessionId } = route;
+      const resumeRequest = resume.since === undefined ? undefined : { since: resume.since, epoch: resume.epoch };
+      this.wss.handleUpgrade(request, socket, head, (ws) =>
+        this.accept(ws, sessionId, principal, request.socket.remoteAddress, resumeRequest),
+      );
+    } catch (error) {
+      this.refuse(request, socket, error);
+    }
+    // Hocuspocus convention: rejecting with nothing means "handled, stop here".
+    return Promise.reject(null);
+  }
+
+  /** Lets the server close tutor sockets with the restart code at the start of its shutdown. */
+  onShutdown(): void {
+    this.closeAll(CloseCode.ServiceRestart, 'server restarting');
+  }
+
+  onDestroy(): Promise<void> {
+    this.destroyed ??= this.runDestroy();
+    return this.destroyed;
+  }
+
+  /**
+   * Sends a server-originated message into a session's room: stamped with `from` (the server
+   * by default), given a seq and kept for replay like any room message. A `to` field addresses
+   * one user. Returns how many connections it was delivered to.
+   */
+  publish(sessionId: string, message: OutgoingMessage, from: Sender = serverSender): number {
+    if (typeof message.type !== 'string' || message.type === '') throw new TypeError('publish needs a message with a "type"');
+    if (this.destroyed) return 0;
+    const room = this.rooms.open(sessionId);
+    const delivered = room.publish(message, { userId: from.userId, role: from.role });
+    this.counters.messagesDelivered += delivered;
+    this.rooms.release(room);
+    return delivered;
+  }
+
+  /** Closes every tutor connection with `code`; returns how many were open. */
+  closeAll(code: number, reason: string): number {
+    const open = [...this.connections];
+    for (const connection of open) connection.close(code, reason);
+    return open.length;
+  }
+
+  /** Live counters for metrics (the same object every time; read, do not write). */
+  get stats(): Readonly<TutorStats> {
+    return this.counters;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Whether the session's room exists (it may be empty while its replay ring is live). */
+  hasRoom(sessionId: string): boolean {
+    return this.rooms.get(sessionId) !== undefined;
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  private accept(
+    socket: WebSocket,
+    sessionId: string,
+    principal: Principal,
+    remoteAddress: string | undefined,
+    resume: ResumeRequest | undefined,
+  ): void {
+    if (this.destroyed) {
+      socket.close(CloseCode.GoingAway, 'server shutting down');
+      return;
+    }
+    const { configuration, counters: stats } = this;
+    const room = this.rooms.open(sessionId);
+    let unregister: () => void = () => {};
+    const connection = new TutorConnection({
+      socket,
+      connectionId: randomUUID(),
+      sessionId,
+      principal,
+      remoteAddress,
+      limits: configuration,
+      stats,
+      logger: configuration.logger,
+      onRoomMessage: (from, message) => {
+        const sender: Sender = { userId: from.userId, connectionId: from.connectionId, role: from.role };
+        stats.messagesDelivered += room.publish(message, sender);
+      },
+      onSeen: (from, now) => configuration.registry.touch(from.connectionId, now),
+      onGone: (gone) => {
+        this.connections.delete(gone);
+        unregister();
+        room.leave(gone);
+        this.rooms.release(room);
+        configuration.logger.debug({ event: 'tutor_leave', connectionId: gone.connectionId, sessionId }, 'tutor connection left');
+      },
+    });
+    const welcome: WelcomeMessage = {
+      type: 'welcome',
+      connectionId: connection.connectionId,
+      sessionId,
+      userId: principal.userId,
+      role: principal.role,
+      peers: room.peers(),
+      heartbeatIntervalMs: configuration.heartbeatIntervalMs,
+      staleTimeoutMs: configuration.staleTimeoutMs,
+      seq: room.seq,
+      epoch: room.epoch,
+    };
+    // Welcome, then the replay, then live traffic: all in this tick, so nothing can interleave.
+    if (!connection.send(JSON.stringify(welcome))) return;
+    if (resume) room.replay(connection, resume);
+    if (connection.gone) return;
+    this.connections.add(connection);
+    unregister = configuration.registry.add({
+      connectionId: connection.connectionId,
+      sessionId,
+      userId: principal.userId,
+      role: principal.role,
+      connectionType: 'tutor',
+      connectedAt: connection.connectedAt,
+      lastSeenAt: connection.lastSeenAt,
+      remoteAddress,
+      close: (code, reason) => connection.close(code, reason),
+    });
+    room.join(connection);
+    configuration.logger.debug(
+      { event: 'tutor_join', connectionId: connection.connectionId, sessionId, userId: principal.userId, role: principal.role },
+      'tutor connection joined',
+    );
+  }
+
+  /** One timer for all sockets: cut the silent ones, ping the rest. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const connection of [...this.connections]) {
+      if (now - connection.lastSeenAt >= this.configuration.staleTimeoutMs) {
+        this.counters.staleTerminations += 1;
+        this.configuration.logger.info(
+          { event: 'tutor_stale', connectionId: connection.connectionId, sessionId: connection.sessionId, silentMs: now - connection.lastSeenAt },
+          'terminating a silent tutor connection',
+        );
+        connection.terminate();
+      } else {
+        connection.ping();
+      }
+    }
+  }
+
+  private refuse(request: IncomingMessage, socket: Duplex, error: unknown): void {
+    if (!(error instanceof TutorboardError)) {
+      this.configuration.logger.error({ err: error, url: redactUrl(request.url ?? '') }, 'tutor upgrade failed');
+      rejectUpgrade(socket, 500, 'internal', 'internal error');
+      return;
+    }
+    this.configuration.logger.warn(
+      { event: 'auth_failed', path: 'tutor', reason: error.code, status: error.status, url: redactUrl(request.url ?? '') },
+      'tutor upgrade rejected',
+    );
+    rejectUpgrade(socket, error.status, error.code, error.message);
+  }
+
+  private async runDestroy(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.closeAll(CloseCode.GoingAway, 'server shutting down');
+    const wss = this.wss;
+    if (wss) {
+      await closeOrTerminate([...wss.clients], this.configuration.closeGraceMs);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+    this.rooms.clear();
+  }
+}
+
+/** Waits for sockets to finish their close handshake; cuts whoever has not after `graceMs`. */
+async function closeOrTerminate(sockets: WebSocket[], graceMs: number): Promise<void> {
+  const open = sockets.filter((s) => s.readyState !== s.CLOSED);
+  if (open.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve()))));
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  await Promise.race([closed, grace]);
+  clearTimeout(timer);
+  for (const socket of open) if (socket.readyState !== socket.CLOSED) socket.terminate();
+}

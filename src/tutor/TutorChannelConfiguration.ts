@@ -1,0 +1,84 @@
+/**
+ * Settings of the tutor channel. `src/config.ts` fills them from the environment
+ * (TUTOR_*, HEARTBEAT_INTERVAL_MS, STALE_TIMEOUT_MS); these defaults mirror its defaults.
+ */
+import type { Authenticator } from '../auth.ts';
+import type { Logger } from '../logger.ts';
+import type { ConnectionRegistry } from '../registry.ts';
+
+export interface TutorChannelConfiguration {
+  /** Verifies upgrade tokens. Required, no default. */
+  authenticator: Authenticator;
+  /** The server's shared registry; every tutor connection is listed there. Required, no default. */
+  registry: ConnectionRegistry;
+  /** Required, no default. */
+  logger: Logger;
+  /**
+   * Largest frame a client may send, in bytes; a larger one closes that socket with 1009.
+   * @default 65536
+   */
+  maxMessageBytes: number;
+  /**
+   * Period of the heartbeat sweep (one timer per server) that pings every socket, in ms.
+   * @default 30000
+   */
+  heartbeatIntervalMs: number;
+  /**
+   * A socket silent (no frame, no pong) this long is terminated, in ms. Checked by the sweep,
+   * so the actual cut happens up to one `heartbeatIntervalMs` later.
+   * @default 60000
+   */
+  staleTimeoutMs: number;
+  /**
+   * Sustained messages per second per connection (token bucket refill).
+   * @default 50
+   */
+  rateLimitPerSecond: number;
+  /**
+   * Messages a connection may send at once (token bucket capacity); more than this many
+   * rejected within a minute closes the connection with 1008.
+   * @default 100
+   */
+  rateLimitBurst: number;
+  /**
+   * Invalid messages per connection in any 60 s before the connection is closed with 1008.
+   * @default 20
+   */
+  invalidMessagesPerMinute: number;
+  /**
+   * Room messages kept per room for `?since=` replay; 0 disables replay.
+   * @default 200
+   */
+  replayMessages: number;
+  /**
+   * How long a message stays replayable (and an empty room is kept), in ms; 0 disables replay.
+   * @default 120000
+   */
+  replayMs: number;
+  /**
+   * Bytes queued for one socket beyond which it is closed with 1013 instead of queueing more.
+   * @default 4194304
+   */
+  maxBufferedBytes: number;
+  /**
+   * On destroy, how long closing sockets get to finish the close handshake before they are
+   * terminated, in ms.
+   * @default 2000
+   */
+  closeGraceMs: number;
+}
+
+export type TutorChannelCollaborators = 'authenticator' | 'registry' | 'logger';
+
+export const defaultTutorChannelConfiguration: Omit<TutorChannelConfiguration, TutorChannelCollaborators> = {
+  maxMessageBytes: 64 * 1024,
+  heartbeatIntervalMs: 30_000,
+  staleTimeoutMs: 60_000,
+  rateLimitPerSecond: 50,
+  rateLimitBurst: 100,
+  invalidMessagesPerMinute: 20,
+  replayMessages: 200,
+  replayMs: 120_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  closeGraceMs: 2_000,
+};
