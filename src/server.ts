@@ -22,6 +22,7 @@ import { version } from './version.ts';
 import { sendJson } from './http/json.ts';
 import { Persistence } from '../extensions/Persistence.ts';
 import { SessionAuth } from '../extensions/SessionAuth.ts';
+import { Snapshots } from '../extensions/Snapshots.ts';
 import { TutorChannel } from '../extensions/TutorChannel.ts';
 
 export interface ServerOptions {
@@ -39,6 +40,7 @@ export class TutorboardServer {
   readonly registry = new ConnectionRegistry();
   readonly store: SqliteStore;
   readonly persistence: Persistence;
+  readonly snapshots: Snapshots;
   readonly tutor: TutorChannel;
   readonly hocuspocus: Hocuspocus<WhiteboardContext>;
   readonly httpServer: HttpServer;
@@ -54,6 +56,14 @@ export class TutorboardServer {
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
     this.store = new SqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous });
     this.persistence = new Persistence({ store: this.store, logger: this.logger });
+    this.snapshots = new Snapshots({
+      store: this.store,
+      persistence: this.persistence,
+      authenticator: this.authenticator,
+      logger: this.logger,
+      ...config.snapshots,
+      notify: (sessionId, message) => this.tutor.publish(sessionId, message),
+    });
     this.tutor = new TutorChannel({ authenticator: this.authenticator, registry: this.registry, logger: this.logger, ...config.tutor });
     this.hocuspocus = new Hocuspocus<WhiteboardContext>({
       name: 'tutorboard',
@@ -63,6 +73,7 @@ export class TutorboardServer {
       extensions: [
         new SessionAuth({ authenticator: this.authenticator, registry: this.registry, logger: this.logger }),
         this.persistence,
+        this.snapshots,
         this.tutor,
         ...(options.extensions ?? []),
       ],

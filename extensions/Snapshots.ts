@@ -1,0 +1,275 @@
+/**
+ * Whiteboard snapshots: automatic (on an interval and when a session ends), on demand, and the
+ * forward restore.
+ *
+ * A restore never swaps stored bytes: connected and offline providers would merge the newer
+ * items straight back. It computes the edit that turns the live content into the snapshot's
+ * (`restoreDocument`) and applies it to the live document through a direct connection, so
+ * Hocuspocus broadcasts it like any edit and Persistence appends it to the update log before
+ * `restore` returns: durable at once, and a provider that was offline receives the deletions
+ * when it syncs.
+ */
+import { EventEmitter } from 'node:events';
+import type {
+  Extension,
+  Hocuspocus,
+  LocalTransactionOrigin,
+  afterUnloadDocumentPayload,
+  onChangePayload,
+  onConfigurePayload,
+  onDisconnectPayload,
+  onRequestPayload,
+} from '@hocuspocus/server';
+import * as Y from 'yjs';
+import type { Authenticator } from '../src/auth.ts';
+import { NotFoundError, describe } from '../src/errors.ts';
+import { handleSnapshotRequest } from '../src/http/snapshotRoutes.ts';
+import type { Logger } from '../src/logger.ts';
+import { restoreDocument } from '../src/restoreDocument.ts';
+import { stateHash } from '../src/stateHash.ts';
+import type { SqliteStore } from '../src/storage/SqliteStore.ts';
+import { SnapshotStore, type Snapshot, type NewSnapshot, type SnapshotMeta, type SnapshotReason } from '../src/storage/SnapshotStore.ts';
+
+/** What the session's tutor room receives after a restore. */
+export interface WhiteboardRestoredMessage {
+  type: 'whiteboard.restored';
+  snapshotId: number;
+  by: string;
+  [field: string]: unknown;
+}
+
+export interface SnapshotsConfiguration {
+  /** The server's SQLite store; snapshot rows live in the same file (migration 0002). */
+  store: SqliteStore;
+  /** Reads a document that is not loaded: stored state plus update log, as one update. */
+  persistence: { read(documentName: string): Uint8Array | null };
+  /** Verifies admin tokens for the HTTP API; without one the API is not served (offline CLI). */
+  authenticator?: Authenticator;
+  /**
+   * Period of the automatic snapshot sweep, in milliseconds; 0 turns it off.
+   * @default 300000 (5 minutes, `SNAPSHOT_INTERVAL_MS`)
+   */
+  intervalMs: number;
+  /**
+   * Automatic (`auto`, `session-end`) snapshots kept per session, newest first.
+   * @default 100 (`SNAPSHOT_KEEP`)
+   */
+  keep: number;
+  logger?: Logger;
+  /** Tells the session's tutor room about a restore; failures are logged, never fail the restore. */
+  notify?: (sessionId: string, message: WhiteboardRestoredMessage) => void;
+}
+
+export const defaultSnapshotsConfiguration = {
+  intervalMs: 300_000,
+  keep: 100,
+} satisfies Partial<SnapshotsConfiguration>;
+
+export interface RestoreResult {
+  restoredFrom: number;
+  preRestoreSnapshotId: number;
+  /** False when the live content already equalled the snapshot's (nothing was applied). */
+  changed: boolean;
+}
+
+/** The `by` of automatic snapshots. */
+export const systemUser = 'system';
+
+/** Emits `snapshot` (SnapshotMeta) whenever a row is stored; for metrics and tests. */
+export class Snapshots extends EventEmitter implements Extension {
+  extensionName = 'Snapshots';
+  readonly configuration: Readonly<SnapshotsConfiguration>;
+  /** Resolves once `onConfigure` has run (Hocuspocus runs it a microtask after construction). */
+  readonly ready: Promise<void>;
+  private markReady: () => void = () => {};
+  private instance: Hocuspocus | undefined;
+  private rows: SnapshotStore | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Loaded documents changed since their last snapshot. */
+  private readonly changed = new Set<string>();
+
+  constructor(configuration: Partial<SnapshotsConfiguration> & Pick<SnapshotsConfiguration, 'store' | 'persistence'>) {
+    super();
+    this.configuration = Object.freeze({ ...defaultSnapshotsConfiguration, ...configuration });
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+  }
+
+  async onConfigure({ instance }: onConfigurePayload): Promise<void> {
+    if (this.instance) return;
+    this.instance = instance;
+    this.rows = new SnapshotStore(this.configuration.store.db);
+    // One timer for the whole server, not one per document.
+    if (this.configuration.intervalMs > 0) {
+      this.timer = setInterval(() => this.snapshotChanged(), this.configuration.intervalMs);
+      this.timer.unref();
+    }
+    this.markReady();
+  }
+
+  async onChange({ documentName }: onChangePayload): Promise<void> {
+    this.changed.add(documentName);
+  }
+
+  /** The last client left: keep how the board looked at the end of the session. */
+  async onDisconnect({ documentName, document, clientsCount, socketId }: onDisconnectPayload): Promise<void> {
+    // socketId "server" is our own direct connection (a restore or a snapshot of a document
+    // nobody has open), not a session ending.
+    if (clientsCount > 0 || socketId === 'server' || !this.changed.has(documentName)) return;
+    this.takeAutomatic(documentName, document, 'session-end');
+  }
+
+  async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
+    this.changed.delete(documentName);
+  }
+
+  async onRequest({ request, response }: onRequestPayload): Promise<void> {
+    const { authenticator } = this.configuration;
+    if (!authenticator) return;
+    // Hocuspocus convention: rejecting with null means "answered, stop here".
+    if (await handleSnapshotRequest(request, response, { snapshots: this, authenticator, logger: this.configuration.logger })) throw null;
+  }
+
+  async onDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.changed.clear();
+  }
+
+  /** Whether anything is known about the session: a loaded or stored document, or snapshots. */
+  exists(sessionId: string): boolean {
+    return this.instance?.documents.has(sessionId) || this.configuration.store.exists(sessionId) || this.store.hasAny(sessionId);
+  }
+
+  /** Newest first; NotFoundError for an unknown session. */
+  list(sessionId: string): SnapshotMeta[] {
+    const rows = this.store.list(sessionId);
+    if (rows.length === 0 && !this.exists(sessionId)) throw unknownSession(sessionId);
+    return rows;
+  }
+
+  get(sessionId: string, snapshotId: number): Snapshot {
+    const snapshot = this.store.get(sessionId, snapshotId);
+    if (!snapshot) throw unknownSnapshot(sessionId, snapshotId);
+    return snapshot;
+  }
+
+  /** A manual snapshot of the current content; works whether or not the document is loaded. */
+  create(sessionId: string, options: { label?: string | null; createdBy: string }): SnapshotMeta {
+    const live = this.instance?.documents.get(sessionId);
+    if (live && !live.isLoading) return this.insert(this.row(sessionId, live, 'manual', options.createdBy, options.label)).snapshot;
+    const stored = this.configuration.persistence.read(sessionId);
+    if (stored === null) throw unknownSession(sessionId);
+    const doc = new Y.Doc();
+    try {
+      Y.applyUpdate(doc, stored);
+      return this.insert(this.row(sessionId, doc, 'manual', options.createdBy, options.label)).snapshot;
+    } finally {
+      doc.destroy();
+    }
+  }
+
+  /**
+   * Takes a `pre-restore` snapshot of the live document, then applies the forward edit to the
+   * snapshot's content, both in one SQLite transaction (Persistence appends the edit to the log
+   * from inside the Y.Doc update event). An unknown snapshot fails before anything happens; a
+   * restore that fails before touching the document rolls the pre-restore snapshot back too.
+   */
+  async restore(sessionId: string, snapshotId: number, by: string): Promise<RestoreResult> {
+    const snapshot = this.get(sessionId, snapshotId);
+    const target = new Y.Doc();
+    Y.applyUpdate(target, snapshot.state);
+    const connection = await this.hocuspocus.openDirectConnection(sessionId, { snapshotRestore: { snapshotId, by } });
+    let result: RestoreResult;
+    try {
+      const doc = connection.document!;
+      let touched = false;
+      const onUpdate = () => (touched = true);
+      doc.on('update', onUpdate);
+      let failure: unknown;
+      const origin: LocalTransactionOrigin = { source: 'local', context: { snapshotRestore: { snapshotId, by } } };
+      try {
+        result = this.configuration.store.db.transaction(() => {
+          const pre = this.insert(this.row(sessionId, doc, 'pre-restore', by, `before restoring snapshot ${snapshotId}`)).snapshot;
+          let changed = false;
+          try {
+            changed = restoreDocument(doc, target, origin).changed;
+          } catch (error) {
+            // Rolling back after the document changed would drop an edit clients already have.
+            if (!touched) throw error;
+            failure = error;
+          }
+          return { restoredFrom: snapshotId, preRestoreSnapshotId: pre.id, changed };
+        })();
+      } finally {
+        doc.off('update', onUpdate);
+      }
+      if (failure) throw failure;
+    } finally {
+      target.destroy();
+      await connection.disconnect();
+    }
+    this.configuration.logger?.info({ event: 'snapshot_restored', sessionId, snapshotId, by, ...result }, 'whiteboard restored');
+    try {
+      this.configuration.notify?.(sessionId, { type: 'whiteboard.restored', snapshotId, by });
+    } catch (error) {
+      this.configuration.logger?.warn({ sessionId, err: describe(error) }, 'restore notification failed');
+    }
+    return result;
+  }
+
+  delete(sessionId: string, snapshotId: number): void {
+    if (!this.store.delete(sessionId, snapshotId)) throw unknownSnapshot(sessionId, snapshotId);
+  }
+
+  /** The interval sweep: one `auto` snapshot per loaded document changed since its last one. */
+  snapshotChanged(): void {
+    for (const name of [...this.changed]) {
+      const document = this.instance?.documents.get(name);
+      if (!document) this.changed.delete(name);
+      else if (!document.isLoading) this.takeAutomatic(name, document, 'auto');
+    }
+  }
+
+  private takeAutomatic(sessionId: string, doc: Y.Doc, reason: SnapshotReason): void {
+    this.changed.delete(sessionId);
+    try {
+      const { snapshot, created } = this.insert(this.row(sessionId, doc, reason, systemUser));
+      if (!created) return;
+      const pruned = this.store.prune(sessionId, this.configuration.keep);
+      this.configuration.logger?.debug({ event: 'snapshot_created', ...snapshot, pruned }, 'snapshot stored');
+    } catch (error) {
+      // Try again on the next sweep; the document itself is safe in the update log.
+      this.changed.add(sessionId);
+      this.configuration.logger?.error({ sessionId, reason, err: describe(error) }, 'automatic snapshot failed');
+    }
+  }
+
+  /** Stores (or dedupes) and announces a new row. */
+  private insert(input: NewSnapshot): { snapshot: SnapshotMeta; created: boolean } {
+    const outcome = this.store.create(input);
+    if (outcome.created) this.emit('snapshot', outcome.snapshot);
+    return outcome;
+  }
+
+  private row(sessionId: string, doc: Y.Doc, reason: SnapshotReason, createdBy: string, label?: string | null): NewSnapshot {
+    return { sessionId, reason, createdBy, label, state: Y.encodeStateAsUpdate(doc), contentHash: stateHash(doc) };
+  }
+
+  private get store(): SnapshotStore {
+    if (!this.rows) throw new Error('Snapshots used before onConfigure');
+    return this.rows;
+  }
+
+  private get hocuspocus(): Hocuspocus {
+    if (!this.instance) throw new Error('Snapshots used before onConfigure');
+    return this.instance;
+  }
+}
+
+function unknownSession(sessionId: string): NotFoundError {
+  return new NotFoundError(`no whiteboard or snapshots for session "${sessionId}"`, 'session_not_found');
+}
+
+function unknownSnapshot(sessionId: string, snapshotId: number): NotFoundError {
+  return new NotFoundError(`no snapshot ${snapshotId} in session "${sessionId}"`, 'snapshot_not_found');
+}
