@@ -206,7 +206,10 @@ export class Snapshots extends EventEmitter implements Extension {
       if (failure) throw failure;
     } finally {
       target.destroy();
-      await connection.disconnect();
+      // With clients connected the usual debounced compaction follows; the edit is already in
+      // the log. A document only this restore loaded is compacted and unloaded right away.
+      const others = (connection.document?.getConnectionsCount() ?? 1) - 1;
+      await connection.disconnect({ unloadImmediately: others === 0 });
     }
     this.configuration.logger?.info({ event: 'snapshot_restored', sessionId, snapshotId, by, ...result }, 'whiteboard restored');
     try {

@@ -12,6 +12,7 @@ import { resolveSigningKey } from './devSecret.ts';
 import { ConfigError, describe } from './errors.ts';
 import { migrate } from './storage/migrations.ts';
 import { serve } from './serve.ts';
+import { snapshotsCommand } from './cli/snapshots.ts';
 import { version } from './version.ts';
 
 export class UsageError extends Error {}
@@ -76,6 +77,8 @@ const commands: Record<string, Command> = {
 export function registerCommand(name: string, command: Command): void {
   commands[name] = command;
 }
+
+registerCommand('snapshots', snapshotsCommand);
 
 /** "90", "90s", "15m", "1h", "7d" → seconds. */
 export function parseDuration(text: string): number {

@@ -37,6 +37,8 @@ export interface Config {
     maxBufferedBytes: number;
   };
   snapshots: { intervalMs: number; keep: number };
+  /** Where CLI commands reach the running server (TUTORBOARD_URL, default http://127.0.0.1:PORT). */
+  tutorboardUrl: string;
   metricsToken?: string;
 }
 
@@ -66,6 +68,18 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   const match = allowed.find((a) => a.toLowerCase() === raw);
   if (!match) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${env[name]}"`);
   return match;
+}
+
+function httpUrl(env: Env, name: string, fallback: string): string {
+  const value = str(env, name, fallback);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
 }
 
 /** A PEM in the variable itself, or a path to a PEM file. */
@@ -124,6 +138,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       keep: int(env, 'SNAPSHOT_KEEP', 100, 1),
     },
     metricsToken: optional(env, 'METRICS_TOKEN'),
+    tutorboardUrl: httpUrl(env, 'TUTORBOARD_URL', `http://127.0.0.1:${int(env, 'PORT', 1234, 0, 65535)}`),
   };
   return Object.freeze(config);
 }

@@ -1,10 +1,14 @@
 /**
  * Helpers shared by the snapshot tests: admin HTTP calls and a connected, synced editor.
  */
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import type { HocuspocusProvider } from '@hocuspocus/provider';
 import * as Y from 'yjs';
 import { acknowledged, newProvider, synced } from '../utils/provider.ts';
 import type { TestServer } from '../utils/server.ts';
+import { binPath } from '../utils/childServer.ts';
+import { withTimeout } from '../utils/waitFor.ts';
 
 export interface ApiResponse {
   status: number;
@@ -50,4 +54,36 @@ export async function edit(provider: HocuspocusProvider, change: (doc: Y.Doc) =>
 /** The board content the tests use: a map of shape records, a list of strokes, a title. */
 export function board(doc: Y.Doc): { shapes: unknown; strokes: unknown; title: string } {
   return { shapes: doc.getMap('shapes').toJSON(), strokes: doc.getArray('strokes').toJSON(), title: doc.getText('title').toString() };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout as bytes, for binary exports. */
+  bytes: Buffer;
+}
+
+/** Runs `node bin/tutorboard snapshots …` without blocking the event loop (the server under test lives in it). */
+export async function runCli(args: string[], env: Record<string, string>, ms = 15_000): Promise<CliResult> {
+  const child = spawn(process.execPath, [binPath, 'snapshots', ...args], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await withTimeout(new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c))), ms, `tutorboard snapshots ${args.join(' ')}`);
+  const bytes = Buffer.concat(out);
+  return { code, stdout: bytes.toString('utf8'), stderr, bytes };
+}
+
+/** A URL where nothing listens (connection refused), for the CLI's offline mode. */
+export async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }
