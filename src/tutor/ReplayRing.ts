@@ -10,8 +10,8 @@ export interface ReplayEntry {
   to: string | undefined;
   /** The sending connection, which must not get its own message back. */
   senderConnectionId: string | undefined;
-  /** The message exactly as it was delivered. */
-  data: string;
+  /** The message exactly as it was delivered (UTF-8 JSON). */
+  data: Buffer;
 }
 
 export class ReplayRing {

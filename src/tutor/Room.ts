@@ -1,6 +1,6 @@
 /**
  * One session's tutor room: who is in it, the seq counter, the replay ring, and fan-out.
- * A message is serialized once and the same string is written to every recipient.
+ * A message is serialized once and the same bytes are written to every recipient.
  */
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth.ts';
@@ -12,8 +12,8 @@ export interface RoomMember {
   readonly connectionId: string;
   readonly userId: string;
   readonly role: Role;
-  /** Writes one text frame; false when the connection is gone (or was just closed as too slow). */
-  send(data: string): boolean;
+  /** Writes one text frame (a Buffer holds UTF-8 JSON); false when the connection is gone (or was just closed as too slow). */
+  send(data: string | Buffer): boolean;
 }
 
 export interface RoomOptions {
@@ -83,8 +83,9 @@ export class Room {
     const ts = this.now();
     this.lastSeq += 1;
     const seq = this.lastSeq;
-    // Spread first so that client-sent from/ts/seq are overwritten, never trusted.
-    const data = JSON.stringify({ ...message, from, ts, seq });
+    // Spread first so that client-sent from/ts/seq are overwritten, never trusted. Encoded once:
+    // `ws` would otherwise UTF-8-encode the same string again for every recipient.
+    const data = Buffer.from(JSON.stringify({ ...message, from, ts, seq }));
     const to = typeof message.to === 'string' ? message.to : undefined;
     this.ring.push({ seq, ts, to, senderConnectionId: from.connectionId, data });
     let delivered = 0;
@@ -141,7 +142,7 @@ export class Room {
       userId: member.userId,
       role: member.role,
     };
-    const data = JSON.stringify(message);
+    const data = Buffer.from(JSON.stringify(message));
     for (const other of this.members.values()) {
       if (other.connectionId !== member.connectionId) other.send(data);
     }

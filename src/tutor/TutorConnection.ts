@@ -87,7 +87,7 @@ export class TutorConnection implements RoomMember {
   }
 
   /** Writes one text frame; closes the connection (1013) instead when the peer is not reading. */
-  send(data: string): boolean {
+  send(data: string | Buffer): boolean {
     if (this.ended || this.socket.readyState !== this.socket.OPEN) return false;
     if (this.socket.bufferedAmount > this.options.limits.maxBufferedBytes) {
       this.options.logger.warn(
@@ -98,7 +98,7 @@ export class TutorConnection implements RoomMember {
       return false;
     }
     try {
-      this.socket.send(data);
+      this.socket.send(data, { binary: false });
       return true;
     } catch (error) {
       this.options.logger.warn({ event: 'tutor_send_failed', connectionId: this.connectionId, err: describe(error) }, 'tutor send failed');

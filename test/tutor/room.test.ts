@@ -9,8 +9,8 @@ function member(connectionId: string, userId = connectionId, alive = true): Room
     userId,
     role: 'student',
     got,
-    send(data: string) {
-      if (alive) got.push(JSON.parse(data));
+    send(data: string | Buffer) {
+      if (alive) got.push(JSON.parse(data.toString()));
       return alive;
     },
   };
