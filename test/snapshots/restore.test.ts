@@ -5,6 +5,8 @@ import { docMatches, newProvider, synced } from '../utils/provider.ts';
 import { startServer } from '../utils/server.ts';
 import { tutorSocket } from '../utils/tutorSocket.ts';
 import { documentToJSON } from '../../src/documentContent.ts';
+import { stateHash } from '../../src/stateHash.ts';
+import { SnapshotStore } from '../../src/storage/SnapshotStore.ts';
 
 function drawLesson(doc: Y.Doc): void {
   const shapes = doc.getMap('shapes');
@@ -113,5 +115,26 @@ describe('restoring a whiteboard', () => {
     expect((await api(t, 'POST', `/api/sessions/room/snapshots/${saved.body.id}/restore`)).status).toBe(200);
     const message = await socket.nextOfType('whiteboard.restored');
     expect(message).toMatchObject({ type: 'whiteboard.restored', snapshotId: saved.body.id, by: 'admin-1' });
+  });
+
+  it('a restore that cannot be applied changes nothing and leaves no pre-restore snapshot', async () => {
+    const t = await startServer();
+    const tutor = await editor(t, 'clash');
+    await edit(tutor, drawLesson);
+    // A snapshot in which "shapes" is a text: Yjs cannot turn the live map into one.
+    const odd = new Y.Doc();
+    odd.getText('shapes').insert(0, 'not a map');
+    const { snapshot } = new SnapshotStore(t.server.store.db).create({
+      sessionId: 'clash',
+      reason: 'manual',
+      createdBy: 'test',
+      state: Y.encodeStateAsUpdate(odd),
+      contentHash: stateHash(odd),
+    });
+    const failed = await api(t, 'POST', `/api/sessions/clash/snapshots/${snapshot.id}/restore`);
+    expect(failed.status).toBe(500);
+    expect((await api(t, 'GET', '/api/sessions/clash/snapshots')).body.map((s: { id: number }) => s.id)).toEqual([snapshot.id]);
+    expect(board(tutor.document)).toEqual(lesson);
+    expect(documentToJSON(t.server.hocuspocus.documents.get('clash')!)).toEqual(lesson);
   });
 });
