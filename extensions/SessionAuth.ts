@@ -92,7 +92,7 @@ export class SessionAuth implements Extension {
   }
 
   async onDisconnect({ context }: onDisconnectPayload<WhiteboardContext>): Promise<void> {
-    this.configuration.registry.remove(context.connectionId);
+    this.configuration.registry.remove(context.connectionId, context.closed);
   }
 
   private fail(reason: string, context: WhiteboardContext, documentName: string, error?: unknown): void {

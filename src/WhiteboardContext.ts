@@ -13,4 +13,6 @@ export interface WhiteboardContext {
   connectedAt: number;
   /** Closes the WebSocket itself (a Hocuspocus connection close only ends one document). */
   closeSocket(code: number, reason: string): void;
+  /** How the socket closed; set by the server before Hocuspocus runs onDisconnect. */
+  closed?: { code: number; reason: string };
 }

@@ -30,14 +30,22 @@ export interface SessionSummary {
   connections: Record<ConnectionType, number>;
 }
 
+/** A connection that left, with the close code when it is known. */
+export interface DepartedConnection extends ConnectionInfo {
+  closeCode?: number;
+  closeReason?: string;
+}
+
 interface RegistryEvents {
   join: [ConnectionInfo];
-  leave: [ConnectionInfo];
+  leave: [DepartedConnection];
 }
 
 export class ConnectionRegistry extends EventEmitter<RegistryEvents> {
   private readonly bySession = new Map<string, Map<string, RegisteredConnection>>();
   private readonly byId = new Map<string, RegisteredConnection>();
+  /** Closes this registry asked for, reported on 'leave' when the transport does not say. */
+  private readonly closing = new Map<string, { code: number; reason: string }>();
 
   /** Registers a connection; returns its disposer (idempotent). */
   add(connection: RegisteredConnection): () => void {
@@ -53,14 +61,17 @@ export class ConnectionRegistry extends EventEmitter<RegistryEvents> {
     return () => this.remove(connection.connectionId);
   }
 
-  remove(connectionId: string): boolean {
+  /** Unregisters a connection; `closed` is the close code and reason the socket ended with, if known. */
+  remove(connectionId: string, closed?: { code: number; reason: string }): boolean {
     const connection = this.byId.get(connectionId);
     if (!connection) return false;
+    const close = closed ?? this.closing.get(connectionId);
+    this.closing.delete(connectionId);
     this.byId.delete(connectionId);
     const session = this.bySession.get(connection.sessionId);
     session?.delete(connectionId);
     if (session?.size === 0) this.bySession.delete(connection.sessionId);
-    this.emit('leave', info(connection));
+    this.emit('leave', close ? { ...info(connection), closeCode: close.code, closeReason: close.reason } : info(connection));
     return true;
   }
 
@@ -102,6 +113,7 @@ export class ConnectionRegistry extends EventEmitter<RegistryEvents> {
   close(sessionId: string, connectionId: string, code: number, reason: string): boolean {
     const connection = this.bySession.get(sessionId)?.get(connectionId);
     if (!connection) return false;
+    this.closing.set(connectionId, { code, reason });
     connection.close(code, reason);
     return true;
   }
@@ -109,7 +121,10 @@ export class ConnectionRegistry extends EventEmitter<RegistryEvents> {
   /** Closes every connection of `userId` in a session, on both paths; returns how many. */
   closeUser(sessionId: string, userId: string, code: number, reason: string): number {
     const targets = [...(this.bySession.get(sessionId)?.values() ?? [])].filter((c) => c.userId === userId);
-    for (const connection of targets) connection.close(code, reason);
+    for (const connection of targets) {
+      this.closing.set(connection.connectionId, { code, reason });
+      connection.close(code, reason);
+    }
     return targets.length;
   }
 }

@@ -3,16 +3,20 @@
  * with one lifecycle. `shutdown()` is the orderly stop a deploy needs; it is idempotent.
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Hocuspocus, type Extension } from '@hocuspocus/server';
+import { Hocuspocus, type Extension, type WebSocketLike } from '@hocuspocus/server';
+import { Logger as HocuspocusLogger } from '@hocuspocus/extension-logger';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Authenticator, tokenFromRequest } from './auth.ts';
 import { CloseCode } from './closeCodes.ts';
 import type { Config } from './config.ts';
+import { ConnectionLog } from './ConnectionLog.ts';
 import { TutorboardError, describe } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
+import { observeCloses } from './observeCloses.ts';
 import { ConnectionRegistry } from './registry.ts';
 import { parseSessionRoute, requestUrl } from './routes.ts';
 import { SqliteStore } from './storage/SqliteStore.ts';
@@ -20,6 +24,8 @@ import { rejectUpgrade } from './upgradeResponse.ts';
 import type { WhiteboardContext } from './WhiteboardContext.ts';
 import { version } from './version.ts';
 import { sendJson } from './http/json.ts';
+import { Metrics } from '../extensions/Metrics.ts';
+import { OperationsApi } from '../extensions/OperationsApi.ts';
 import { Persistence } from '../extensions/Persistence.ts';
 import { SessionAuth } from '../extensions/SessionAuth.ts';
 import { Snapshots } from '../extensions/Snapshots.ts';
@@ -38,13 +44,17 @@ export class TutorboardServer {
   readonly logger: Logger;
   readonly authenticator: Authenticator;
   readonly registry = new ConnectionRegistry();
+  readonly metrics: Metrics;
   readonly store: SqliteStore;
   readonly persistence: Persistence;
   readonly snapshots: Snapshots;
   readonly tutor: TutorChannel;
   readonly hocuspocus: Hocuspocus<WhiteboardContext>;
   readonly httpServer: HttpServer;
-  private readonly whiteboardSockets = new Set<WebSocket>();
+  private readonly whiteboardSockets = new Set<WebSocketLike>();
+  private readonly connectionLog: ConnectionLog;
+  /** 'settled' when a document unloads or a whiteboard connection ends: shutdown re-checks then. */
+  private readonly documentEvents = new EventEmitter<{ settled: [] }>();
   private readonly wss: WebSocketServer;
   private shutdownPromise: Promise<void> | undefined;
   private draining = false;
@@ -55,7 +65,14 @@ export class TutorboardServer {
     this.logger = options.logger ?? createLogger({ level: config.logLevel });
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
     this.store = new SqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous });
-    this.persistence = new Persistence({ store: this.store, logger: this.logger });
+    this.metrics = new Metrics({ sources: this });
+    this.connectionLog = new ConnectionLog(this.registry, this.logger);
+    this.persistence = new Persistence({
+      store: this.store,
+      logger: this.logger,
+      onAppend: (_name, bytes, durationMs) => this.metrics.observeAppend(bytes, durationMs),
+      onCompact: (_name, _bytes, durationMs) => this.metrics.observeCompaction(durationMs),
+    });
     this.snapshots = new Snapshots({
       store: this.store,
       persistence: this.persistence,
@@ -70,8 +87,22 @@ export class TutorboardServer {
       quiet: true,
       debounce: config.storeDebounceMs,
       maxDebounce: config.storeMaxDebounceMs,
+      afterUnloadDocument: async () => void this.documentEvents.emit('settled'),
+      onDisconnect: async () => void this.documentEvents.emit('settled'),
       extensions: [
-        new SessionAuth({ authenticator: this.authenticator, registry: this.registry, logger: this.logger }),
+        new HocuspocusLogger({
+          log: (message: string) => this.logger.debug({ event: 'hocuspocus' }, message),
+          // Once per update: only worth its cost when someone reads trace output.
+          onChange: this.logger.isLevelEnabled('trace'),
+        }),
+        this.metrics,
+        new OperationsApi({ server: this, metricsToken: config.metricsToken }),
+        new SessionAuth({
+          authenticator: this.authenticator,
+          registry: this.registry,
+          logger: this.logger,
+          onFailure: (reason) => this.metrics.authFailure('whiteboard', reason),
+        }),
         this.persistence,
         this.snapshots,
         this.tutor,
@@ -174,21 +205,23 @@ export class TutorboardServer {
     sessionId: string,
     principal: WhiteboardContext['principal'],
   ): void {
+    // Every close the server sends on this path goes through `socket`, so metrics see its code.
+    const socket = observeCloses(ws, (code) => this.metrics.whiteboardCloseSent(code));
     const context: WhiteboardContext = {
       connectionId: randomUUID(),
       sessionId,
       principal,
       remoteAddress: request.socket.remoteAddress,
       connectedAt: Date.now(),
-      closeSocket: (code, reason) => ws.close(code, reason),
+      closeSocket: (code, reason) => socket.close(code, reason),
     };
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') headers.set(name, value);
       else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     }
-    const client = this.hocuspocus.handleConnection(ws, new Request(url, { headers }), context);
-    this.whiteboardSockets.add(ws);
+    const client = this.hocuspocus.handleConnection(socket, new Request(url, { headers }), context);
+    this.whiteboardSockets.add(socket);
     ws.on('message', (data: Buffer) => {
       this.registry.touch(context.connectionId);
       client.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -197,7 +230,8 @@ export class TutorboardServer {
       this.logger.warn({ event: 'socket_error', connectionId: context.connectionId, sessionId, err: describe(error) }, 'whiteboard socket error');
     });
     ws.on('close', (code, reason) => {
-      this.whiteboardSockets.delete(ws);
+      this.whiteboardSockets.delete(socket);
+      context.closed = { code, reason: reason.toString() };
       client.handleClose({ code, reason: reason.toString() });
     });
   }
@@ -227,6 +261,7 @@ export class TutorboardServer {
     this.flushLoadedDocuments();
     this.store.close();
     this.httpServer.closeAllConnections();
+    this.connectionLog.dispose();
     this.logger.info({ event: 'shutdown_complete', durationMs: Date.now() - started }, 'shutdown complete');
   }
 
@@ -249,10 +284,14 @@ export class TutorboardServer {
     }
   }
 
+  /**
+   * A document unloads once its last connection is gone and its store has run; stores that a
+   * late update (re)scheduled are run at once whenever a connection ends or a document unloads.
+   */
   private async waitForDocumentsUnloaded(): Promise<void> {
     this.hocuspocus.flushPendingStores();
     while (this.hocuspocus.getDocumentsCount() > 0) {
-      await new Promise((r) => setTimeout(r, 10));
+      await once(this.documentEvents, 'settled');
       this.hocuspocus.flushPendingStores();
     }
   }

@@ -6,6 +6,20 @@
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 
+export type UpgradeRejectionListener = (status: number, code: string) => void;
+
+/** Per socket, so several servers in one process never see each other's rejections. */
+const listeners = new WeakMap<Duplex, UpgradeRejectionListener>();
+
+/**
+ * Tells `listener` how this upgrade is refused, whichever path refuses it (the whiteboard's
+ * checks in the server, the tutor channel's own): metrics count refusals without either path
+ * knowing about metrics.
+ */
+export function onUpgradeRejected(socket: Duplex, listener: UpgradeRejectionListener): void {
+  listeners.set(socket, listener);
+}
+
 export function rejectUpgrade(
   socket: Duplex,
   status: number,
@@ -14,6 +28,7 @@ export function rejectUpgrade(
   headers: Record<string, string> = {},
 ): void {
   if (socket.destroyed) return;
+  listeners.get(socket)?.(status, code);
   const body = JSON.stringify({ error: { code, message } });
   const lines = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,

@@ -1,0 +1,83 @@
+/**
+ * Serves the operations endpoints (health, readiness, metrics) and the session admin API from
+ * Hocuspocus's `onRequest` hook, on the server's one port. Routes: src/http/opsRoutes.ts and
+ * src/http/adminRoutes.ts.
+ */
+import type { Extension, Hocuspocus, onConfigurePayload, onRequestPayload } from '@hocuspocus/server';
+import type * as Y from 'yjs';
+import type { Authenticator } from '../src/auth.ts';
+import { handleAdminRequest, type AdminTarget } from '../src/http/adminRoutes.ts';
+import { handleOpsRequest, type OpsTarget } from '../src/http/opsRoutes.ts';
+import type { Logger } from '../src/logger.ts';
+import type { ConnectionRegistry } from '../src/registry.ts';
+
+/** The parts of the server the endpoints read and steer; read when a request comes in. */
+export interface OperationsServer {
+  readonly startedAt: number;
+  readonly isShuttingDown: boolean;
+  readonly authenticator: Authenticator;
+  readonly registry: ConnectionRegistry;
+  readonly logger: Logger;
+  readonly store: { isWritable(): boolean; pending(name: string): { updates: number; bytes: number } };
+  readonly persistence: { flush(name: string, document: Y.Doc): void };
+  readonly tutor: AdminTarget['tutor'];
+  readonly metrics: { scrape(): Promise<{ contentType: string; body: string }> };
+}
+
+export interface OperationsApiConfiguration {
+  /** Required, no default. */
+  server: OperationsServer;
+  /**
+   * Bearer token `/metrics` requires; unset serves metrics to anyone who can reach the port.
+   * @default undefined (METRICS_TOKEN)
+   */
+  metricsToken: string | undefined;
+}
+
+export class OperationsApi implements Extension {
+  extensionName = 'OperationsApi';
+  /** Probes answer before any other request handler runs. */
+  priority = 900;
+  private readonly ops: OpsTarget;
+  private readonly admin: AdminTarget;
+  private instance: Hocuspocus | undefined;
+
+  constructor(configuration: Pick<OperationsApiConfiguration, 'server'> & Partial<OperationsApiConfiguration>) {
+    const { server, metricsToken } = configuration;
+    const documents = () => this.instance?.documents ?? new Map<string, Y.Doc>();
+    this.ops = {
+      startedAt: server.startedAt,
+      get isShuttingDown() {
+        return server.isShuttingDown;
+      },
+      store: server.store,
+      metricsToken,
+      scrapeMetrics: () => server.metrics.scrape(),
+    };
+    this.admin = {
+      authenticator: server.authenticator,
+      registry: server.registry,
+      logger: server.logger,
+      tutor: server.tutor,
+      loadedDocuments: () => documents().keys(),
+      isDocumentLoaded: (name) => documents().has(name),
+      pending: (name) => server.store.pending(name),
+      flush: (name) => {
+        const document = documents().get(name);
+        if (!document) return false;
+        server.persistence.flush(name, document);
+        return true;
+      },
+    };
+  }
+
+  async onConfigure({ instance }: onConfigurePayload): Promise<void> {
+    this.instance = instance;
+  }
+
+  async onRequest({ request, response }: onRequestPayload): Promise<void> {
+    // Hocuspocus convention: rejecting with null means "answered, stop here".
+    if (await handleOpsRequest(request, response, this.ops)) throw null;
+    if (await handleAdminRequest(request, response, this.admin)) throw null;
+  }
+}
