@@ -186,10 +186,12 @@ export class Snapshots extends EventEmitter implements Extension {
       const onUpdate = () => (touched = true);
       doc.on('update', onUpdate);
       let failure: unknown;
+      let pre: { snapshot: SnapshotMeta; created: boolean } | undefined;
       const origin: LocalTransactionOrigin = { source: 'local', context: { snapshotRestore: { snapshotId, by } } };
       try {
         result = this.configuration.store.db.transaction(() => {
-          const pre = this.insert(this.row(sessionId, doc, 'pre-restore', by, `before restoring snapshot ${snapshotId}`)).snapshot;
+          // Not `insert`: the row is announced only once the transaction has committed.
+          pre = this.store.create(this.row(sessionId, doc, 'pre-restore', by, `before restoring snapshot ${snapshotId}`));
           let changed = false;
           try {
             changed = restoreDocument(doc, target, origin).changed;
@@ -198,11 +200,12 @@ export class Snapshots extends EventEmitter implements Extension {
             if (!touched) throw error;
             failure = error;
           }
-          return { restoredFrom: snapshotId, preRestoreSnapshotId: pre.id, changed };
+          return { restoredFrom: snapshotId, preRestoreSnapshotId: pre.snapshot.id, changed };
         })();
       } finally {
         doc.off('update', onUpdate);
       }
+      if (pre?.created) this.emit('snapshot', pre.snapshot);
       if (failure) throw failure;
     } finally {
       target.destroy();
