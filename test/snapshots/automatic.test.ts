@@ -39,7 +39,7 @@ describe('automatic snapshots', () => {
     expect(next.id).toBeGreaterThan(snapshot.id);
     const content = await api(t, 'GET', `/api/sessions/ticking/snapshots/${next.id}?format=json`);
     expect(content.body).toEqual({ shapes: { s1: { x: 1 }, s2: { x: 2 } } });
-    // Several sweeps pass without changes; a marker session proves the timer kept running.
+    // Sweeps keep running (the marker session gets its snapshot) without snapshotting the unchanged board.
     const b = await editor(t, 'marker');
     const marker = stored(t.server.snapshots, (s) => s.sessionId === 'marker');
     await edit(b, (doc) => doc.getArray('a').push([1]));
