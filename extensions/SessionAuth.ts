@@ -91,8 +91,13 @@ export class SessionAuth implements Extension {
     });
   }
 
+  /**
+   * Only a closed socket leaves the registry (with its close code). A provider that detaches its
+   * document (Hocuspocus's close message) keeps the socket open; the server removes the
+   * connection when that socket closes.
+   */
   async onDisconnect({ context }: onDisconnectPayload<WhiteboardContext>): Promise<void> {
-    this.configuration.registry.remove(context.connectionId, context.closed);
+    if (context.closed) this.configuration.registry.remove(context.connectionId, context.closed);
   }
 
   private fail(reason: string, context: WhiteboardContext, documentName: string, error?: unknown): void {

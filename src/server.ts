@@ -233,6 +233,7 @@ export class TutorboardServer {
       this.whiteboardSockets.delete(socket);
       context.closed = { code, reason: reason.toString() };
       client.handleClose({ code, reason: reason.toString() });
+      this.registry.remove(context.connectionId, context.closed);
     });
   }
 
