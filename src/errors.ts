@@ -43,6 +43,13 @@ export class NotFoundError extends TutorboardError {
   }
 }
 
+/** The request is well-formed but cannot apply to the current state (e.g. a restore across a type change). */
+export class ConflictError extends TutorboardError {
+  constructor(message: string, code = 'conflict') {
+    super(message, code, 409, CloseCode.PolicyViolation);
+  }
+}
+
 /** Stored bytes of a document could not be decoded. The rows are left as they are. */
 export class DocumentLoadError extends TutorboardError {
   constructor(documentName: string, cause: unknown) {

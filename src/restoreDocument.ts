@@ -15,6 +15,7 @@
  */
 import * as Y from 'yjs'
 import { contentKey as keyOf, getTopLevel, inferTopLevelKinds, sharedTypeKind as nodeKind } from './documentContent.ts'
+import { ConflictError } from './errors.ts'
 
 type YType = Y.AbstractType<any>
 type Attrs = Record<string, unknown>
@@ -320,7 +321,7 @@ export function restoreDocument(doc: Y.Doc, target: Uint8Array | Y.Doc, origin?:
     for (const [name, kind] of want) {
       const liveKind = have.get(name)
       if (liveKind !== undefined && liveKind !== kind) {
-        throw new Error(`restoreDocument: "${name}" is a ${liveKind} in the live document but a ${kind} in the snapshot`)
+        throw new ConflictError(`"${name}" is a ${liveKind} in the live document but a ${kind} in the snapshot; Yjs cannot change the kind of a top-level type`, 'restore_conflict')
       }
     }
     // Decide what differs before opening a transaction, so an equal document

@@ -132,7 +132,8 @@ describe('restoring a whiteboard', () => {
       contentHash: stateHash(odd),
     });
     const failed = await api(t, 'POST', `/api/sessions/clash/snapshots/${snapshot.id}/restore`);
-    expect(failed.status).toBe(500);
+    expect(failed.status).toBe(409);
+    expect(failed.body.error.code).toBe('restore_conflict');
     expect((await api(t, 'GET', '/api/sessions/clash/snapshots')).body.map((s: { id: number }) => s.id)).toEqual([snapshot.id]);
     expect(board(tutor.document)).toEqual(lesson);
     expect(documentToJSON(t.server.hocuspocus.documents.get('clash')!)).toEqual(lesson);

@@ -264,7 +264,7 @@ describe('restoreDocument: content', () => {
     target.getMap('shapes').set('a', 1)
     let updates = 0
     live.on('update', () => updates++)
-    expect(() => restoreDocument(live, target)).toThrow(/array in the live document but a map/)
+    expect(() => restoreDocument(live, target)).toThrow(/array in the live document but a map in the snapshot/)
     expect(updates).toBe(0)
   })
 })
