@@ -12,6 +12,8 @@ export function observeCloses(ws: WebSocket, onClose: (code: number) => void): W
     },
     send: (data) => ws.send(data as Uint8Array),
     close: (code, reason) => {
+      // A second close (shutdown after a kick, say) sends no frame: nothing to count.
+      if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) return;
       if (code !== undefined) onClose(code);
       ws.close(code, reason);
     },

@@ -258,7 +258,11 @@ export class TutorboardServer {
     });
     const outcome = await Promise.race([this.drain().then(() => 'done' as const), deadline]);
     clearTimeout(timer);
-    if (outcome === 'timeout') this.logger.warn({ event: 'shutdown_timeout' }, 'shutdown timed out; closing storage now');
+    if (outcome === 'timeout') {
+      this.logger.warn({ event: 'shutdown_timeout' }, 'shutdown timed out; closing storage now');
+      // A drain delay longer than the timeout must still leave clients a restart code, not a reset.
+      this.closeSockets();
+    }
     this.flushLoadedDocuments();
     this.store.close();
     this.httpServer.closeAllConnections();
@@ -269,13 +273,18 @@ export class TutorboardServer {
   private async drain(): Promise<void> {
     if (this.config.drainDelayMs > 0) await new Promise((r) => setTimeout(r, this.config.drainDelayMs).unref());
     const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
-    this.emitShutdown();
-    for (const ws of this.whiteboardSockets) ws.close(CloseCode.ServiceRestart, 'server restarting');
+    this.closeSockets();
     await this.waitForDocumentsUnloaded();
     await this.hocuspocus.hooks('onDestroy', { instance: this.hocuspocus });
     this.wss.close();
     this.httpServer.closeIdleConnections();
     await closed;
+  }
+
+  /** Tutor and whiteboard sockets get 1012 so clients reconnect (elsewhere); idempotent. */
+  private closeSockets(): void {
+    this.emitShutdown();
+    for (const ws of this.whiteboardSockets) ws.close(CloseCode.ServiceRestart, 'server restarting');
   }
 
   /** Lets extensions close their own sockets with the restart code before documents unload. */

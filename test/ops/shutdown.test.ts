@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { SqliteStore } from '../../src/storage/SqliteStore.ts';
+import type { RoomMessage } from '../../src/tutor/protocol.ts';
+import { acknowledged, newProvider, synced } from '../utils/provider.ts';
+import { startServer } from '../utils/server.ts';
+import { refusedUpgrade, tutorSocket } from '../utils/tutorSocket.ts';
+import { attemptUpgrade } from '../utils/upgrade.ts';
+import { nextEvent } from '../utils/waitFor.ts';
+import { call } from './helpers.ts';
+
+describe('orderly shutdown', () => {
+  it('not ready and no upgrades at once; sockets keep working through DRAIN_DELAY_MS, then close with 1012', async () => {
+    const drainDelayMs = 400;
+    const t = await startServer({ DRAIN_DELAY_MS: String(drainDelayMs), STORE_DEBOUNCE_MS: '600000', STORE_MAX_DEBOUNCE_MS: '600000' });
+    const provider = newProvider({ url: t.whiteboardUrl('deploy'), name: 'deploy', token: t.token({ sid: 'deploy' }) });
+    await synced(provider);
+    const a = await tutorSocket(t.tutorUrl('deploy', { token: t.token({ sub: 'a', sid: 'deploy' }) }));
+    const b = await tutorSocket(t.tutorUrl('deploy', { token: t.token({ sub: 'b', sid: 'deploy' }) }));
+    const providerClosed = nextEvent<[{ event: { code: number } }]>(provider as never, 'close');
+
+    const started = Date.now();
+    const stopping = t.stop();
+    expect(await call(t, 'GET', '/ready')).toMatchObject({ status: 503, body: { reason: 'shutting_down' } });
+    expect((await call(t, 'GET', '/health')).status).toBe(200);
+    const tutorRefused = await attemptUpgrade(t.tutorUrl('deploy', { token: t.token({ sid: 'deploy' }) }));
+    expect(tutorRefused).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    const whiteboardRefused = await refusedUpgrade(t.whiteboardUrl('deploy'), { headers: { Authorization: `Bearer ${t.token({ sid: 'deploy' })}` } });
+    expect(whiteboardRefused).toMatchObject({ status: 503, body: { error: { code: 'shutting_down' } } });
+
+    // Within the drain window the open sockets still work.
+    a.socket.send({ type: 'chat', text: 'still here' });
+    await b.socket.nextOfType<RoomMessage>('chat');
+    provider.document.getText('t').insert(0, 'late edit');
+    await acknowledged(provider);
+
+    expect(await a.socket.waitForClose()).toEqual({ code: 1012, reason: 'server restarting' });
+    expect((await b.socket.waitForClose()).code).toBe(1012);
+    expect((await providerClosed)[0].event.code).toBe(1012);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(drainDelayMs);
+    await stopping;
+    expect(t.server.store.isOpen).toBe(false);
+    const events = t.logs.map((l) => l.event);
+    expect(events.indexOf('shutdown_started')).toBeLessThan(events.indexOf('shutdown_complete'));
+    expect(t.logs.some((l) => l.event === 'shutdown_timeout')).toBe(false);
+  });
+
+  it('finishes within SHUTDOWN_TIMEOUT_MS when a document never unloads, and still compacts it', async () => {
+    const t = await startServer({ SHUTDOWN_TIMEOUT_MS: '300', STORE_DEBOUNCE_MS: '600000', STORE_MAX_DEBOUNCE_MS: '600000' });
+    const held = await t.server.hocuspocus.openDirectConnection('held');
+    await held.transact((doc) => doc.getText('t').insert(0, 'held open'));
+    expect(t.server.store.pending('held').updates).toBeGreaterThan(0);
+
+    const started = Date.now();
+    await t.stop();
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(300);
+    expect(elapsed).toBeLessThan(2_000);
+    expect(t.logs.some((l) => l.event === 'shutdown_timeout')).toBe(true);
+
+    const store = new SqliteStore(t.databasePath);
+    const stored = store.load('held');
+    store.close();
+    expect(stored.updates).toHaveLength(0);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, stored.state!);
+    expect(doc.getText('t').toString()).toBe('held open');
+  });
+
+  it('a drain delay longer than SHUTDOWN_TIMEOUT_MS still closes tutor and whiteboard sockets with 1012', async () => {
+    const t = await startServer({ DRAIN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '200' });
+    const provider = newProvider({ url: t.whiteboardUrl('slow'), name: 'slow', token: t.token({ sid: 'slow' }) });
+    await synced(provider);
+    const tutor = await tutorSocket(t.tutorUrl('slow', { token: t.token({ sid: 'slow' }) }));
+    const providerClosed = nextEvent<[{ event: { code: number } }]>(provider as never, 'close');
+    await t.stop();
+    expect((await tutor.socket.waitForClose()).code).toBe(1012);
+    expect((await providerClosed)[0].event.code).toBe(1012);
+  });
+});
