@@ -10,6 +10,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Extension, Hocuspocus, onConfigurePayload, onUpgradePayload } from '@hocuspocus/server';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CloseCode } from '../src/closeCodes.ts';
 import { processMetrics } from '../src/metrics/processMetrics.ts';
 import { SocketTraffic } from '../src/metrics/SocketTraffic.ts';
 import type { ConnectionRegistry, ConnectionType } from '../src/registry.ts';
@@ -142,12 +143,13 @@ export class Metrics implements Extension {
     tutorCounter('tutor_messages_rate_limited_total', 'Tutor frames dropped by the rate limit.', (s) => s.rateLimited);
     new Counter({
       name: name('stale_terminations_total'),
-      help: 'Connections terminated by the heartbeat sweep for silence.',
+      help: 'Connections cut for silence: the tutor heartbeat sweep, the whiteboard idle timeout (4408).',
       labelNames: ['type'],
       registers,
       collect() {
         this.reset();
         this.inc({ type: 'tutor' }, sources.tutor.stats.staleTerminations);
+        this.inc({ type: 'whiteboard' }, closeCodes[CloseCode.Stale] ?? 0);
       },
     });
     new Counter({

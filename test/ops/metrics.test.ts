@@ -74,6 +74,9 @@ describe('metrics move with traffic', () => {
     const text = await scrape(t);
     expect(sample(text, 'tutorboard_close_codes_sent_total', { type: 'tutor', code: '4403' })).toBe(1);
     expect(sample(text, 'tutorboard_close_codes_sent_total', { type: 'whiteboard', code: '4403' })).toBe(1);
+    // Hocuspocus's idle timeout (30 s, not configurable here) closes with 4408 through the same path.
+    t.server.metrics.whiteboardCloseSent(4408);
+    expect(sample(await scrape(t), 'tutorboard_stale_terminations_total', { type: 'whiteboard' })).toBe(1);
   });
 
   it('compactions and snapshots', async () => {
