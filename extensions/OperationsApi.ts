@@ -6,6 +6,7 @@
 import type { Extension, Hocuspocus, onConfigurePayload, onRequestPayload } from '@hocuspocus/server';
 import type * as Y from 'yjs';
 import type { Authenticator } from '../src/auth.ts';
+import { NotFoundError } from '../src/errors.ts';
 import { handleAdminRequest, type AdminTarget } from '../src/http/adminRoutes.ts';
 import { handleOpsRequest, type OpsTarget } from '../src/http/opsRoutes.ts';
 import type { Logger } from '../src/logger.ts';
@@ -32,6 +33,11 @@ export interface OperationsApiConfiguration {
    * @default undefined (METRICS_TOKEN)
    */
   metricsToken: string | undefined;
+  /**
+   * Serve `/metrics`; false answers it with 404 `metrics_disabled`.
+   * @default true
+   */
+  metricsEnabled: boolean;
 }
 
 export class OperationsApi implements Extension {
@@ -43,7 +49,7 @@ export class OperationsApi implements Extension {
   private instance: Hocuspocus | undefined;
 
   constructor(configuration: Pick<OperationsApiConfiguration, 'server'> & Partial<OperationsApiConfiguration>) {
-    const { server, metricsToken } = configuration;
+    const { server, metricsToken, metricsEnabled = true } = configuration;
     const documents = () => this.instance?.documents ?? new Map<string, Y.Doc>();
     this.ops = {
       startedAt: server.startedAt,
@@ -52,7 +58,10 @@ export class OperationsApi implements Extension {
       },
       store: server.store,
       metricsToken,
-      scrapeMetrics: () => server.metrics.scrape(),
+      scrapeMetrics: async () => {
+        if (!metricsEnabled) throw new NotFoundError('metrics are turned off in this server', 'metrics_disabled');
+        return server.metrics.scrape();
+      },
     };
     this.admin = {
       authenticator: server.authenticator,

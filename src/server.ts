@@ -8,12 +8,12 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Hocuspocus, type Extension, type WebSocketLike } from '@hocuspocus/server';
-import { Logger as HocuspocusLogger } from '@hocuspocus/extension-logger';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Authenticator, tokenFromRequest } from './auth.ts';
 import { CloseCode } from './closeCodes.ts';
 import type { Config } from './config.ts';
 import { ConnectionLog } from './ConnectionLog.ts';
+import { hocuspocusLogger } from './hocuspocusLogger.ts';
 import { TutorboardError, describe } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { observeCloses } from './observeCloses.ts';
@@ -37,6 +37,8 @@ export interface ServerOptions {
   authenticator?: Authenticator;
   /** Further extensions, run after the built-in ones. */
   extensions?: Extension[];
+  /** False keeps metrics off the hot paths and `/metrics` answers 404 (for benchmarks). Default true. */
+  metrics?: boolean;
 }
 
 export class TutorboardServer {
@@ -65,13 +67,14 @@ export class TutorboardServer {
     this.logger = options.logger ?? createLogger({ level: config.logLevel });
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
     this.store = new SqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous });
+    const metricsOn = options.metrics !== false;
     this.metrics = new Metrics({ sources: this });
     this.connectionLog = new ConnectionLog(this.registry, this.logger);
     this.persistence = new Persistence({
       store: this.store,
       logger: this.logger,
-      onAppend: (_name, bytes, durationMs) => this.metrics.observeAppend(bytes, durationMs),
-      onCompact: (_name, _bytes, durationMs) => this.metrics.observeCompaction(durationMs),
+      onAppend: metricsOn ? (_name, bytes, durationMs) => this.metrics.observeAppend(bytes, durationMs) : undefined,
+      onCompact: metricsOn ? (_name, _bytes, durationMs) => this.metrics.observeCompaction(durationMs) : undefined,
     });
     this.snapshots = new Snapshots({
       store: this.store,
@@ -90,13 +93,9 @@ export class TutorboardServer {
       afterUnloadDocument: async () => void this.documentEvents.emit('settled'),
       onDisconnect: async () => void this.documentEvents.emit('settled'),
       extensions: [
-        new HocuspocusLogger({
-          log: (message: string) => this.logger.debug({ event: 'hocuspocus' }, message),
-          // Once per update: only worth its cost when someone reads trace output.
-          onChange: this.logger.isLevelEnabled('trace'),
-        }),
-        this.metrics,
-        new OperationsApi({ server: this, metricsToken: config.metricsToken }),
+        hocuspocusLogger(this.logger),
+        ...(metricsOn ? [this.metrics] : []),
+        new OperationsApi({ server: this, metricsToken: config.metricsToken, metricsEnabled: metricsOn }),
         new SessionAuth({
           authenticator: this.authenticator,
           registry: this.registry,

@@ -59,6 +59,12 @@ describe('operations endpoints', () => {
     expect((await call(t, 'GET', '/ready')).status).toBe(200);
   });
 
+  it('a server built with metrics: false answers /metrics with 404 and still serves the probes', async () => {
+    const t = await startServer({}, { metrics: false });
+    expect(await call(t, 'GET', '/metrics')).toMatchObject({ status: 404, body: { error: { code: 'metrics_disabled' } } });
+    expect((await call(t, 'GET', '/ready')).status).toBe(200);
+  });
+
   it('other methods get 405 JSON; unknown paths still 404 JSON', async () => {
     const t = await startServer();
     expect(await call(t, 'POST', '/health')).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
