@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { Authenticator } from '../../src/auth.ts';
 import { SqliteStore } from '../../src/storage/SqliteStore.ts';
 import type { RoomMessage } from '../../src/tutor/protocol.ts';
+import { spawnServer } from '../utils/childServer.ts';
 import { acknowledged, newProvider, synced } from '../utils/provider.ts';
-import { startServer } from '../utils/server.ts';
+import { startServer, tempDir, testSecret } from '../utils/server.ts';
 import { refusedUpgrade, tutorSocket } from '../utils/tutorSocket.ts';
 import { attemptUpgrade } from '../utils/upgrade.ts';
 import { nextEvent } from '../utils/waitFor.ts';
@@ -76,5 +79,33 @@ describe('orderly shutdown', () => {
     await t.stop();
     expect((await tutor.socket.waitForClose()).code).toBe(1012);
     expect((await providerClosed)[0].event.code).toBe(1012);
+  });
+});
+
+describe('SIGTERM on the real process', () => {
+  it('ready 503 at once, 1012 on both paths after the drain delay, exit 0 within SHUTDOWN_TIMEOUT_MS, no token in the output', async () => {
+    const dir = tempDir();
+    const env = { DATABASE_PATH: join(dir, 'db.sqlite'), JWT_SECRET: testSecret, DRAIN_DELAY_MS: '400', SHUTDOWN_TIMEOUT_MS: '5000', LOG_LEVEL: 'debug' };
+    const server = await spawnServer(env);
+    const signer = new Authenticator({ secret: testSecret });
+    const token = signer.sign({ sub: 'u', sid: 'term' }, 600);
+    const base = `127.0.0.1:${server.port}`;
+    const provider = newProvider({ url: `ws://${base}/ws/v2/session/term/whiteboard?token=${token}`, name: 'term', token });
+    await synced(provider);
+    const tutor = await tutorSocket(`ws://${base}/ws/v2/session/term?token=${token}`);
+    const providerClosed = nextEvent<[{ event: { code: number } }]>(provider as never, 'close');
+
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    await server.output(/"event":"shutdown_started"/);
+    const ready = await fetch(`http://${base}/ready`, { signal: AbortSignal.timeout(2_000) });
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ reason: 'shutting_down' });
+    expect((await tutor.socket.waitForClose()).code).toBe(1012);
+    expect((await providerClosed)[0].event.code).toBe(1012);
+    expect(await server.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(server.stdout()).toContain('"event":"shutdown_complete"');
+    expect(server.stdout()).not.toContain(token.split('.').at(-1));
   });
 });
