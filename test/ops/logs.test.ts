@@ -4,7 +4,6 @@ import { startServer } from '../utils/server.ts';
 import { refusedUpgrade, tutorSocket } from '../utils/tutorSocket.ts';
 import { attemptUpgrade } from '../utils/upgrade.ts';
 import { until } from '../utils/waitFor.ts';
-import { EventEmitter } from 'node:events';
 import { adminToken, call } from './helpers.ts';
 
 describe('structured logs', () => {
@@ -23,9 +22,7 @@ describe('structured logs', () => {
     await tutor.socket.waitForClose();
     const whiteboard = t.server.registry.session('log').find((c) => c.connectionType === 'whiteboard')!;
     provider.destroy();
-    const left = new EventEmitter();
-    t.server.registry.on('leave', () => left.emit('left'));
-    await until(() => !t.server.registry.get(whiteboard.connectionId), left, 'left', 5_000, 'the whiteboard connection to leave');
+    await until(() => !t.server.registry.get(whiteboard.connectionId), t.server.registry, 'leave', 5_000, 'the whiteboard connection to leave');
 
     const disconnects = t.logs.filter((l) => l.event === 'disconnect');
     expect(disconnects).toContainEqual(
