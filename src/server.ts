@@ -2,26 +2,24 @@
  * Builds the one HTTP server: Hocuspocus (whiteboard path) and the extensions, on one port,
  * with one lifecycle. `shutdown()` is the orderly stop a deploy needs; it is idempotent.
  */
-import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Hocuspocus, type Extension, type WebSocketLike } from '@hocuspocus/server';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { Authenticator, tokenFromRequest } from './auth.ts';
+import { Hocuspocus, type Extension } from '@hocuspocus/server';
+import { Authenticator } from './auth.ts';
 import { CloseCode } from './closeCodes.ts';
 import type { Config } from './config.ts';
 import { ConnectionLog } from './ConnectionLog.ts';
 import { hocuspocusLogger } from './hocuspocusLogger.ts';
-import { TutorboardError, describe } from './errors.ts';
+import { TutorboardError } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
-import { observeCloses } from './observeCloses.ts';
 import { ConnectionRegistry } from './registry.ts';
 import { parseSessionRoute, requestUrl } from './routes.ts';
 import { SqliteStore } from './storage/SqliteStore.ts';
 import { rejectUpgrade } from './upgradeResponse.ts';
 import type { WhiteboardContext } from './WhiteboardContext.ts';
+import { WhiteboardSockets } from './WhiteboardSockets.ts';
 import { version } from './version.ts';
 import { sendJson } from './http/json.ts';
 import { Metrics } from '../extensions/Metrics.ts';
@@ -53,11 +51,10 @@ export class TutorboardServer {
   readonly tutor: TutorChannel;
   readonly hocuspocus: Hocuspocus<WhiteboardContext>;
   readonly httpServer: HttpServer;
-  private readonly whiteboardSockets = new Set<WebSocketLike>();
+  private readonly whiteboard: WhiteboardSockets;
   private readonly connectionLog: ConnectionLog;
   /** 'settled' when a document unloads or a whiteboard connection ends: shutdown re-checks then. */
   private readonly documentEvents = new EventEmitter<{ settled: [] }>();
-  private readonly wss: WebSocketServer;
   private shutdownPromise: Promise<void> | undefined;
   private draining = false;
   readonly startedAt = Date.now();
@@ -108,7 +105,14 @@ export class TutorboardServer {
         ...(options.extensions ?? []),
       ],
     });
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes });
+    this.whiteboard = new WhiteboardSockets({
+      hocuspocus: this.hocuspocus,
+      authenticator: this.authenticator,
+      registry: this.registry,
+      logger: this.logger,
+      maxMessageBytes: config.maxMessageBytes,
+      onCloseSent: (code) => this.metrics.whiteboardCloseSent(code),
+    });
     this.httpServer = createHttpServer((req, res) => void this.handleRequest(req, res));
     this.httpServer.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));
   }
@@ -182,11 +186,7 @@ export class TutorboardServer {
         rejectUpgrade(socket, 404, 'not_found', 'no WebSocket endpoint at this path');
         return;
       }
-      // A header or query token is checked before the upgrade so the client sees 401/403;
-      // without one the provider's own token is checked in onAuthenticate.
-      const token = tokenFromRequest(request.headers.authorization, url);
-      const principal = token === undefined ? undefined : this.authenticator.authenticate(token, route.sessionId);
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.acceptWhiteboard(ws, request, url, route.sessionId, principal));
+      this.whiteboard.upgrade(request, socket, head, url, route.sessionId);
     } catch (error) {
       if (!(error instanceof TutorboardError)) throw error;
       this.logger.warn(
@@ -195,45 +195,6 @@ export class TutorboardServer {
       );
       rejectUpgrade(socket, error.status, error.code, error.message);
     }
-  }
-
-  private acceptWhiteboard(
-    ws: WebSocket,
-    request: IncomingMessage,
-    url: URL,
-    sessionId: string,
-    principal: WhiteboardContext['principal'],
-  ): void {
-    // Every close the server sends on this path goes through `socket`, so metrics see its code.
-    const socket = observeCloses(ws, (code) => this.metrics.whiteboardCloseSent(code));
-    const context: WhiteboardContext = {
-      connectionId: randomUUID(),
-      sessionId,
-      principal,
-      remoteAddress: request.socket.remoteAddress,
-      connectedAt: Date.now(),
-      closeSocket: (code, reason) => socket.close(code, reason),
-    };
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (typeof value === 'string') headers.set(name, value);
-      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    }
-    const client = this.hocuspocus.handleConnection(socket, new Request(url, { headers }), context);
-    this.whiteboardSockets.add(socket);
-    ws.on('message', (data: Buffer) => {
-      this.registry.touch(context.connectionId);
-      client.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    });
-    ws.on('error', (error) => {
-      this.logger.warn({ event: 'socket_error', connectionId: context.connectionId, sessionId, err: describe(error) }, 'whiteboard socket error');
-    });
-    ws.on('close', (code, reason) => {
-      this.whiteboardSockets.delete(socket);
-      context.closed = { code, reason: reason.toString() };
-      client.handleClose({ code, reason: reason.toString() });
-      this.registry.remove(context.connectionId, context.closed);
-    });
   }
 
   /**
@@ -275,7 +236,7 @@ export class TutorboardServer {
     this.closeSockets();
     await this.waitForDocumentsUnloaded();
     await this.hocuspocus.hooks('onDestroy', { instance: this.hocuspocus });
-    this.wss.close();
+    this.whiteboard.close();
     this.httpServer.closeIdleConnections();
     await closed;
   }
@@ -283,7 +244,7 @@ export class TutorboardServer {
   /** Tutor and whiteboard sockets get 1012 so clients reconnect (elsewhere); idempotent. */
   private closeSockets(): void {
     this.emitShutdown();
-    for (const ws of this.whiteboardSockets) ws.close(CloseCode.ServiceRestart, 'server restarting');
+    this.whiteboard.closeAll(CloseCode.ServiceRestart, 'server restarting');
   }
 
   /** Lets extensions close their own sockets with the restart code before documents unload. */

@@ -1,0 +1,102 @@
+/**
+ * The whiteboard path's sockets: the pre-upgrade token check, the `ws` server (with the frame
+ * limit), and the glue that hands each socket to Hocuspocus. Hocuspocus 4 speaks to any
+ * WebSocket-like object; this is where ours are made and tracked until they close.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Hocuspocus, WebSocketLike } from '@hocuspocus/server';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { tokenFromRequest, type Authenticator } from './auth.ts';
+import { describe } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { observeCloses } from './observeCloses.ts';
+import type { ConnectionRegistry } from './registry.ts';
+import type { WhiteboardContext } from './WhiteboardContext.ts';
+
+export interface WhiteboardSocketsOptions {
+  hocuspocus: Hocuspocus<WhiteboardContext>;
+  authenticator: Authenticator;
+  registry: ConnectionRegistry;
+  logger: Logger;
+  /** Largest frame in bytes; `ws` closes a socket that sends more with 1009. */
+  maxMessageBytes: number;
+  /** Every close code the server sends on this path, for metrics. */
+  onCloseSent?: (code: number) => void;
+}
+
+export class WhiteboardSockets {
+  private readonly options: WhiteboardSocketsOptions;
+  private readonly wss: WebSocketServer;
+  private readonly open = new Set<WebSocketLike>();
+
+  constructor(options: WhiteboardSocketsOptions) {
+    this.options = options;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+  }
+
+  /**
+   * Upgrades a request for `sessionId`. A header or query token is verified first, so a bad one
+   * gets its 401/403 before any socket exists (the thrown TutorboardError says which); without
+   * one, the provider's own token is checked later in onAuthenticate.
+   */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, sessionId: string): void {
+    const token = tokenFromRequest(request.headers.authorization, url);
+    const principal = token === undefined ? undefined : this.options.authenticator.authenticate(token, sessionId);
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, sessionId, principal));
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Closes every open socket with `code`; providers reconnect on their own. */
+  closeAll(code: number, reason: string): void {
+    for (const socket of this.open) socket.close(code, reason);
+  }
+
+  /** Stops the `ws` server (open sockets are closed separately, with a code). Idempotent. */
+  close(): void {
+    this.wss.close();
+  }
+
+  private accept(ws: WebSocket, request: IncomingMessage, url: URL, sessionId: string, principal: WhiteboardContext['principal']): void {
+    const { hocuspocus, registry, logger, onCloseSent } = this.options;
+    // Every close the server sends goes through `socket`, Hocuspocus's own included.
+    const socket = observeCloses(ws, (code) => onCloseSent?.(code));
+    const context: WhiteboardContext = {
+      connectionId: randomUUID(),
+      sessionId,
+      principal,
+      remoteAddress: request.socket.remoteAddress,
+      connectedAt: Date.now(),
+      closeSocket: (code, reason) => socket.close(code, reason),
+    };
+    const client = hocuspocus.handleConnection(socket, new Request(url, { headers: fetchHeaders(request) }), context);
+    this.open.add(socket);
+    ws.on('message', (data: Buffer) => {
+      registry.touch(context.connectionId);
+      client.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    });
+    ws.on('error', (error) => {
+      logger.warn({ event: 'socket_error', connectionId: context.connectionId, sessionId, err: describe(error) }, 'whiteboard socket error');
+    });
+    ws.on('close', (code, reason) => {
+      this.open.delete(socket);
+      context.closed = { code, reason: reason.toString() };
+      client.handleClose(context.closed);
+      registry.remove(context.connectionId, context.closed);
+    });
+  }
+}
+
+/** Node's header object as fetch `Headers`, which Hocuspocus 4 hook payloads carry. */
+function fetchHeaders(request: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+  }
+  return headers;
+}
