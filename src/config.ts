@@ -1,10 +1,11 @@
 /**
  * The only place that reads `process.env`. Every variable is parsed once, validated, and the
  * result frozen; an invalid value throws a ConfigError that names the variable.
- * The README's configuration table mirrors `variables` below.
+ * The README's configuration tables list every variable read here, with its default.
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.ts';
+import { defaultTutorChannelConfiguration as tutorDefaults, type TutorChannelConfiguration } from './tutor/TutorChannelConfiguration.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -25,17 +26,8 @@ export interface Config {
   storeMaxDebounceMs: number;
   /** SQLite `synchronous`: NORMAL survives a process crash, FULL also survives power loss. */
   sqliteSynchronous: 'NORMAL' | 'FULL';
-  tutor: {
-    maxMessageBytes: number;
-    heartbeatIntervalMs: number;
-    staleTimeoutMs: number;
-    rateLimitPerSecond: number;
-    rateLimitBurst: number;
-    invalidMessagesPerMinute: number;
-    replayMessages: number;
-    replayMs: number;
-    maxBufferedBytes: number;
-  };
+  /** The tutor channel's settings; their meaning and defaults are documented in TutorChannelConfiguration. */
+  tutor: Omit<TutorChannelConfiguration, 'authenticator' | 'registry' | 'logger' | 'closeGraceMs'>;
   snapshots: { intervalMs: number; keep: number };
   /** Where CLI commands reach the running server (TUTORBOARD_URL, default http://127.0.0.1:PORT). */
   tutorboardUrl: string;
@@ -104,8 +96,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (production && !secret && !publicKey) {
     throw new ConfigError('JWT_SECRET', 'is required with NODE_ENV=production (or set JWT_PUBLIC_KEY)');
   }
-  const heartbeatIntervalMs = int(env, 'HEARTBEAT_INTERVAL_MS', 30_000, 10);
-  const staleTimeoutMs = int(env, 'STALE_TIMEOUT_MS', 60_000, 10);
+  const heartbeatIntervalMs = int(env, 'HEARTBEAT_INTERVAL_MS', tutorDefaults.heartbeatIntervalMs, 10);
+  const staleTimeoutMs = int(env, 'STALE_TIMEOUT_MS', tutorDefaults.staleTimeoutMs, 10);
   if (staleTimeoutMs < heartbeatIntervalMs) {
     throw new ConfigError('STALE_TIMEOUT_MS', `must be at least HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs})`);
   }
@@ -123,15 +115,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     storeMaxDebounceMs: int(env, 'STORE_MAX_DEBOUNCE_MS', 10_000),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
     tutor: {
-      maxMessageBytes: int(env, 'TUTOR_MAX_MESSAGE_BYTES', 64 * 1024, 64),
+      maxMessageBytes: int(env, 'TUTOR_MAX_MESSAGE_BYTES', tutorDefaults.maxMessageBytes, 64),
       heartbeatIntervalMs,
       staleTimeoutMs,
-      rateLimitPerSecond: int(env, 'TUTOR_RATE_LIMIT_PER_SECOND', 50, 1),
-      rateLimitBurst: int(env, 'TUTOR_RATE_LIMIT_BURST', 100, 1),
-      invalidMessagesPerMinute: int(env, 'TUTOR_INVALID_MESSAGES_PER_MINUTE', 20, 1),
-      replayMessages: int(env, 'TUTOR_REPLAY_MESSAGES', 200),
-      replayMs: int(env, 'TUTOR_REPLAY_MS', 120_000),
-      maxBufferedBytes: int(env, 'TUTOR_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+      rateLimitPerSecond: int(env, 'TUTOR_RATE_LIMIT_PER_SECOND', tutorDefaults.rateLimitPerSecond, 1),
+      rateLimitBurst: int(env, 'TUTOR_RATE_LIMIT_BURST', tutorDefaults.rateLimitBurst, 1),
+      invalidMessagesPerMinute: int(env, 'TUTOR_INVALID_MESSAGES_PER_MINUTE', tutorDefaults.invalidMessagesPerMinute, 1),
+      replayMessages: int(env, 'TUTOR_REPLAY_MESSAGES', tutorDefaults.replayMessages),
+      replayMs: int(env, 'TUTOR_REPLAY_MS', tutorDefaults.replayMs),
+      maxBufferedBytes: int(env, 'TUTOR_MAX_BUFFERED_BYTES', tutorDefaults.maxBufferedBytes, 1024),
     },
     snapshots: {
       intervalMs: int(env, 'SNAPSHOT_INTERVAL_MS', 300_000, 10),
