@@ -25,7 +25,8 @@ export async function serve(config: Readonly<Config>): Promise<number> {
       `\n  Development token (sub=dev-user, sid=*, role=tutor, 24h):\n  ${token}\n\n` +
         `  Whiteboard: ws://${host}:${port}/ws/v2/session/demo/whiteboard  (HocuspocusProvider name "demo", token above)\n` +
         `  Tutor channel: ws://${host}:${port}/ws/v2/session/demo?token=<token>\n` +
-        `  More tokens: npx tutorboard token --sub USER --session SESSION --role tutor\n\n`,
+        `  More tokens: npx tutorboard token --sub USER --session SESSION --role tutor\n` +
+        `  Admin API (/api/sessions): npx tutorboard token --sub you --session '*' --role admin\n\n`,
     );
   }
   return new Promise<number>((resolve) => {
