@@ -152,7 +152,6 @@ export class TutorChannel implements Extension {
     }
     const { configuration, counters: stats } = this;
     const room = this.rooms.open(sessionId);
-    let unregister: () => void = () => {};
     const connection = new TutorConnection({
       socket,
       connectionId: randomUUID(),
@@ -169,7 +168,8 @@ export class TutorChannel implements Extension {
       onSeen: (from, now) => configuration.registry.touch(from.connectionId, now),
       onGone: (gone) => {
         this.connections.delete(gone);
-        unregister();
+        // With the code it closed with, so the disconnect log line and metrics see it.
+        configuration.registry.remove(gone.connectionId, gone.closed);
         room.leave(gone);
         this.rooms.release(room);
         configuration.logger.debug({ event: 'tutor_leave', connectionId: gone.connectionId, sessionId }, 'tutor connection left');
@@ -192,7 +192,7 @@ export class TutorChannel implements Extension {
     if (resume) room.replay(connection, resume);
     if (connection.gone) return;
     this.connections.add(connection);
-    unregister = configuration.registry.add({
+    configuration.registry.add({
       connectionId: connection.connectionId,
       sessionId,
       userId: principal.userId,
@@ -220,7 +220,7 @@ export class TutorChannel implements Extension {
           { event: 'tutor_stale', connectionId: connection.connectionId, sessionId: connection.sessionId, silentMs: now - connection.lastSeenAt },
           'terminating a silent tutor connection',
         );
-        connection.terminate();
+        connection.terminate('stale: no sign of life');
       } else {
         connection.ping();
       }

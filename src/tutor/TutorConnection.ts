@@ -44,6 +44,14 @@ const receiverCloseCodes: Record<string, number> = {
   WS_ERR_INVALID_UTF8: 1007,
 };
 
+/** RFC 6455's code for "closed without a close frame": never sent, only reported. */
+const abnormalClosure = 1006;
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
 export class TutorConnection implements RoomMember {
   readonly connectionId: string;
   readonly sessionId: string;
@@ -57,6 +65,7 @@ export class TutorConnection implements RoomMember {
   private readonly limiter: RateLimiter;
   private readonly invalid: SlidingWindowCounter;
   private ended = false;
+  private closeInfo: CloseInfo | undefined;
   private readonly disposers: Array<() => void> = [];
 
   constructor(options: TutorConnectionOptions) {
@@ -74,11 +83,25 @@ export class TutorConnection implements RoomMember {
     this.listen('ping', () => this.seen());
     this.listen('error', (error: Error & { code?: string }) => {
       const code = error.code === undefined ? undefined : receiverCloseCodes[error.code];
-      if (code !== undefined) this.count(code);
+      if (code !== undefined) {
+        this.count(code);
+        this.closeInfo ??= { code, reason: error.message };
+      }
       this.options.logger.debug({ event: 'tutor_socket_error', connectionId: this.connectionId, err: describe(error) }, 'tutor socket error');
       this.end();
     });
-    this.listen('close', () => this.end());
+    this.listen('close', (code: number, reason: Buffer) => {
+      this.closeInfo ??= { code, reason: reason.toString() };
+      this.end();
+    });
+  }
+
+  /**
+   * The code and reason the connection ended with, once it has: the one we sent, the one the
+   * peer sent, or 1006 when the TCP connection was cut without a close frame. For the logs.
+   */
+  get closed(): CloseInfo | undefined {
+    return this.closeInfo;
   }
 
   /** True once the connection has left its room (it may still be finishing its close handshake). */
@@ -102,8 +125,7 @@ export class TutorConnection implements RoomMember {
       return true;
     } catch (error) {
       this.options.logger.warn({ event: 'tutor_send_failed', connectionId: this.connectionId, err: describe(error) }, 'tutor send failed');
-      this.socket.terminate();
-      this.end();
+      this.terminate('send failed');
       return false;
     }
   }
@@ -112,6 +134,7 @@ export class TutorConnection implements RoomMember {
   close(code: number, reason: string): void {
     if (this.ended) return;
     this.count(code);
+    this.closeInfo ??= { code, reason };
     try {
       this.socket.close(code, reason);
     } catch {
@@ -121,7 +144,8 @@ export class TutorConnection implements RoomMember {
   }
 
   /** Drops the TCP connection without a close frame: the peer is not listening anyway. */
-  terminate(): void {
+  terminate(reason: string): void {
+    this.closeInfo ??= { code: abnormalClosure, reason };
     this.socket.terminate();
     this.end();
   }
@@ -132,7 +156,7 @@ export class TutorConnection implements RoomMember {
     try {
       this.socket.ping();
     } catch {
-      this.terminate();
+      this.terminate('ping failed');
     }
   }
 
