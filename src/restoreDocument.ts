@@ -13,65 +13,24 @@
  * values and array elements are left alone, and same-kind nested types are
  * patched in place rather than replaced.
  */
-import * as Y from 'yjs'
-import { contentKey as keyOf, getTopLevel, inferTopLevelKinds, sharedTypeKind as nodeKind } from './documentContent.ts'
-import { ConflictError } from './errors.ts'
+import * as Y from 'yjs';
+import { contentKey as keyOf, getTopLevel, inferTopLevelKinds, sharedTypeKind as nodeKind } from './documentContent.ts';
+import { cloneValue } from './cloneValue.ts';
+import { diffKeys } from './diffKeys.ts';
+import { ConflictError } from './errors.ts';
 
-type YType = Y.AbstractType<any>
-type Attrs = Record<string, unknown>
-type DeltaOp = { insert: unknown; attributes?: Attrs }
+type YType = Y.AbstractType<any>;
+type Attrs = Record<string, unknown>;
+type DeltaOp = { insert: unknown; attributes?: Attrs };
 
 // Structural view shared by Y.Array and Y.XmlFragment (and, for length and
 // delete only, Y.Text); their typed `insert` signatures differ, which makes
 // calling through the union awkward.
 interface ListLike {
-  length: number
-  toArray(): unknown[]
-  delete(index: number, length: number): void
-  insert(index: number, content: unknown[]): void
-}
-
-// Above this many LCS table cells we fall back to replacing the whole changed
-// middle of an array; 4M cells = 16 MB of Uint32, fine for a server.
-const LCS_CELL_LIMIT = 4_000_000
-
-/**
- * Deep copy of a value so it can be inserted into another doc. The built-in
- * `.clone()` methods are deep in yjs 13.6, but reuse XmlElement attribute
- * values and text embeds by reference, and re-integrating a Y type that already
- * lives in a doc fails; this version copies those too, plus plain objects and
- * Uint8Arrays.
- */
-export function cloneValue(v: unknown): unknown {
-  if (v instanceof Y.Text) {
-    const t = v instanceof Y.XmlText ? new Y.XmlText() : new Y.Text()
-    for (const [k, a] of Object.entries(v.getAttributes())) t.setAttribute(k, cloneValue(a))
-    t.applyDelta((v.toDelta() as DeltaOp[]).map((op) => ({ insert: cloneValue(op.insert), attributes: { ...op.attributes } })))
-    return t
-  }
-  if (v instanceof Y.Map) {
-    const m: Y.Map<unknown> = v instanceof Y.XmlHook ? new Y.XmlHook(v.hookName) : new Y.Map()
-    v.forEach((x, k) => m.set(k, cloneValue(x)))
-    return m
-  }
-  if (v instanceof Y.Array) return Y.Array.from(v.toArray().map(cloneValue) as never[])
-  if (v instanceof Y.XmlFragment) {
-    const f = v instanceof Y.XmlElement ? new Y.XmlElement(v.nodeName) : new Y.XmlFragment()
-    if (v instanceof Y.XmlElement && f instanceof Y.XmlElement) {
-      for (const [k, a] of Object.entries(v.getAttributes())) f.setAttribute(k, cloneValue(a) as never)
-    }
-    ;(f as unknown as ListLike).insert(0, v.toArray().map(cloneValue))
-    return f
-  }
-  // Subdocuments are references by guid; a fresh handle with the same guid is
-  // the same subdocument to every client.
-  if (v instanceof Y.Doc) return new Y.Doc({ guid: v.guid, meta: v.meta, shouldLoad: v.shouldLoad })
-  if (v instanceof Uint8Array) return v.slice()
-  if (Array.isArray(v)) return v.map(cloneValue)
-  if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneValue(x)]))
-  }
-  return v
+  length: number;
+  toArray(): unknown[];
+  delete(index: number, length: number): void;
+  insert(index: number, content: unknown[]): void;
 }
 
 /**
@@ -81,94 +40,48 @@ export function cloneValue(v: unknown): unknown {
  */
 function patchSameKind(live: YType, target: YType): void {
   if (live instanceof Y.Text) {
-    patchAttrs(live, target as Y.Text)
-    patchText(live, target as Y.Text)
+    patchAttrs(live, target as Y.Text);
+    patchText(live, target as Y.Text);
   } else if (live instanceof Y.Map) {
-    patchMap(live, target as Y.Map<unknown>)
+    patchMap(live, target as Y.Map<unknown>);
   } else if (live instanceof Y.Array || live instanceof Y.XmlFragment) {
-    if (live instanceof Y.XmlElement) patchAttrs(live, target as Y.XmlElement)
-    patchList(live, target as Y.Array<unknown>)
+    if (live instanceof Y.XmlElement) patchAttrs(live, target as Y.XmlElement);
+    patchList(live, target as Y.Array<unknown>);
   }
 }
 
 /** Whether a slot (map value, attribute, list position) can stay, be patched in place, or must be replaced. */
 function sameOrPatchable(live: unknown, target: unknown): 'equal' | 'patch' | 'replace' {
-  const kind = nodeKind(live)
-  if (kind !== null && kind === nodeKind(target)) return 'patch'
-  return keyOf(live) === keyOf(target) ? 'equal' : 'replace'
+  const kind = nodeKind(live);
+  if (kind !== null && kind === nodeKind(target)) return 'patch';
+  return keyOf(live) === keyOf(target) ? 'equal' : 'replace';
 }
 
 // Attributes of XmlElement / XmlText (a small key-value map on the type).
 function patchAttrs(live: Y.Text | Y.XmlElement, target: Y.Text | Y.XmlElement): void {
-  const cur: Attrs = live.getAttributes()
-  const want: Attrs = target.getAttributes()
-  const el = live as Y.Text // both classes share this method shape
-  for (const k of Object.keys(cur)) if (!(k in want)) el.removeAttribute(k)
+  const cur: Attrs = live.getAttributes();
+  const want: Attrs = target.getAttributes();
+  const el = live as Y.Text; // both classes share this method shape
+  for (const k of Object.keys(cur)) if (!(k in want)) el.removeAttribute(k);
   for (const [k, v] of Object.entries(want)) {
-    if (!(k in cur) || keyOf(cur[k]) !== keyOf(v)) el.setAttribute(k, cloneValue(v))
+    if (!(k in cur) || keyOf(cur[k]) !== keyOf(v)) el.setAttribute(k, cloneValue(v));
   }
 }
 
 function patchMap(live: Y.Map<unknown>, target: Y.Map<unknown>): void {
-  for (const key of [...live.keys()]) if (!target.has(key)) live.delete(key)
+  for (const key of [...live.keys()]) if (!target.has(key)) live.delete(key);
   for (const [key, want] of target.entries()) {
     if (live.has(key)) {
-      const cur = live.get(key)
-      const how = sameOrPatchable(cur, want)
-      if (how === 'equal') continue
+      const cur = live.get(key);
+      const how = sameOrPatchable(cur, want);
+      if (how === 'equal') continue;
       if (how === 'patch') {
-        patchSameKind(cur as YType, want as YType)
-        continue
+        patchSameKind(cur as YType, want as YType);
+        continue;
       }
     }
-    live.set(key, cloneValue(want))
+    live.set(key, cloneValue(want));
   }
-}
-
-/**
- * Edit script turning `a` into `b`: common prefix/suffix, then an LCS on the
- * middle ('=' keep, '-' delete from a, '+' insert from b).
- */
-function diffKeys(a: string[], b: string[]): string[] {
-  let pre = 0
-  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++
-  let suf = 0
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++
-  const ma = a.slice(pre, a.length - suf)
-  const mb = b.slice(pre, b.length - suf)
-  const n = ma.length
-  const m = mb.length
-  const ops: string[] = new Array(pre).fill('=')
-  if ((n + 1) * (m + 1) > LCS_CELL_LIMIT) {
-    ops.push(...new Array(n).fill('-'), ...new Array(m).fill('+'))
-  } else {
-    // lcs[i * (m + 1) + j] = LCS length of ma[i..] and mb[j..]
-    const lcs = new Uint32Array((n + 1) * (m + 1))
-    for (let i = n - 1; i >= 0; i--) {
-      for (let j = m - 1; j >= 0; j--) {
-        lcs[i * (m + 1) + j] = ma[i] === mb[j]
-          ? lcs[(i + 1) * (m + 1) + j + 1] + 1
-          : Math.max(lcs[(i + 1) * (m + 1) + j], lcs[i * (m + 1) + j + 1])
-      }
-    }
-    let i = 0
-    let j = 0
-    while (i < n || j < m) {
-      if (i < n && j < m && ma[i] === mb[j]) {
-        ops.push('=')
-        i++
-        j++
-      } else if (j >= m || (i < n && lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1])) {
-        ops.push('-')
-        i++
-      } else {
-        ops.push('+')
-        j++
-      }
-    }
-  }
-  ops.push(...new Array(suf).fill('='))
-  return ops
 }
 
 // Y.Array or Y.XmlFragment children. Inside each changed hunk, deleted and
@@ -176,132 +89,143 @@ function diffKeys(a: string[], b: string[]): string[] {
 // (say two Y.Map shape records) is patched in place, so concurrent edits to
 // the untouched fields of that record survive.
 function patchList(liveType: Y.Array<unknown> | Y.XmlFragment, targetType: Y.Array<unknown> | Y.XmlFragment): void {
-  const live = liveType as unknown as ListLike
-  const cur = live.toArray()
-  const want = (targetType as unknown as ListLike).toArray()
-  let pos = 0 // live index of the next current element not yet handled
-  let dels: unknown[] = []
-  let ins: unknown[] = []
+  const live = liveType as unknown as ListLike;
+  const cur = live.toArray();
+  const want = (targetType as unknown as ListLike).toArray();
+  let pos = 0; // live index of the next current element not yet handled
+  let dels: unknown[] = [];
+  let ins: unknown[] = [];
   const applyHunk = () => {
-    let pendingDel = 0
-    let pendingIns: unknown[] = []
+    let pendingDel = 0;
+    let pendingIns: unknown[] = [];
     const flush = () => {
-      if (pendingDel > 0) live.delete(pos, pendingDel)
-      if (pendingIns.length > 0) live.insert(pos, pendingIns)
-      pos += pendingIns.length
-      pendingDel = 0
-      pendingIns = []
-    }
+      if (pendingDel > 0) live.delete(pos, pendingDel);
+      if (pendingIns.length > 0) live.insert(pos, pendingIns);
+      pos += pendingIns.length;
+      pendingDel = 0;
+      pendingIns = [];
+    };
     for (let n = 0; n < Math.max(dels.length, ins.length); n++) {
       if (n < dels.length && n < ins.length && sameOrPatchable(dels[n], ins[n]) === 'patch') {
-        flush()
-        patchSameKind(dels[n] as YType, ins[n] as YType)
-        pos++
-        continue
+        flush();
+        patchSameKind(dels[n] as YType, ins[n] as YType);
+        pos++;
+        continue;
       }
-      if (n < dels.length) pendingDel++
-      if (n < ins.length) pendingIns.push(cloneValue(ins[n]))
+      if (n < dels.length) pendingDel++;
+      if (n < ins.length) pendingIns.push(cloneValue(ins[n]));
     }
-    flush()
-    dels = []
-    ins = []
-  }
-  let i = 0
-  let j = 0
+    flush();
+    dels = [];
+    ins = [];
+  };
+  let i = 0;
+  let j = 0;
   for (const op of diffKeys(cur.map(keyOf), want.map(keyOf))) {
-    if (op === '-') dels.push(cur[i++])
-    else if (op === '+') ins.push(want[j++])
+    if (op === '-') dels.push(cur[i++]);
+    else if (op === '+') ins.push(want[j++]);
     else {
-      applyHunk()
-      pos++
-      i++
-      j++
+      applyHunk();
+      pos++;
+      i++;
+      j++;
     }
   }
-  applyHunk()
+  applyHunk();
 }
 
 interface TextUnit {
-  key: string // content + formatting, for the prefix/suffix match
-  content: string // content only, to detect formatting-only changes
-  insert: unknown // one code point, or an embed
-  len: number
-  attrs: Attrs
+  key: string; // content + formatting, for the prefix/suffix match
+  content: string; // content only, to detect formatting-only changes
+  insert: unknown; // one code point, or an embed
+  len: number;
+  attrs: Attrs;
 }
 
 // Split by code point (not UTF-16 unit) so a diff boundary never cuts a
 // surrogate pair, which Yjs would turn into U+FFFD.
 function textUnits(text: Y.Text): TextUnit[] {
-  const units: TextUnit[] = []
+  const units: TextUnit[] = [];
   for (const op of text.toDelta() as DeltaOp[]) {
-    const attrs = op.attributes ?? {}
-    const attrKey = keyOf(attrs)
-    const parts = typeof op.insert === 'string' ? Array.from(op.insert) : [op.insert]
+    const attrs = op.attributes ?? {};
+    const attrKey = keyOf(attrs);
+    const parts = typeof op.insert === 'string' ? Array.from(op.insert) : [op.insert];
     for (const p of parts) {
-      const content = typeof p === 'string' ? `s${p}` : `e${keyOf(p)}`
-      units.push({ key: `${content}\u0000${attrKey}`, content, insert: p, len: typeof p === 'string' ? p.length : 1, attrs })
+      const content = typeof p === 'string' ? `s${p}` : `e${keyOf(p)}`;
+      units.push({
+        key: `${content}\u0000${attrKey}`,
+        content,
+        insert: p,
+        len: typeof p === 'string' ? p.length : 1,
+        attrs,
+      });
     }
   }
-  return units
+  return units;
 }
 
 function patchText(live: Y.Text, target: Y.Text): void {
-  const cur = textUnits(live)
-  const want = textUnits(target)
-  let pre = 0
-  while (pre < cur.length && pre < want.length && cur[pre].key === want[pre].key) pre++
-  let suf = 0
-  while (suf < cur.length - pre && suf < want.length - pre && cur[cur.length - 1 - suf].key === want[want.length - 1 - suf].key) suf++
-  const curMid = cur.slice(pre, cur.length - suf)
-  const wantMid = want.slice(pre, want.length - suf)
-  if (curMid.length === 0 && wantMid.length === 0) return
-  let index = cur.slice(0, pre).reduce((s, u) => s + u.len, 0)
-  const sameContent = curMid.length === wantMid.length && curMid.every((u, n) => u.content === wantMid[n].content)
+  const cur = textUnits(live);
+  const want = textUnits(target);
+  let pre = 0;
+  while (pre < cur.length && pre < want.length && cur[pre].key === want[pre].key) pre++;
+  let suf = 0;
+  while (
+    suf < cur.length - pre &&
+    suf < want.length - pre &&
+    cur[cur.length - 1 - suf].key === want[want.length - 1 - suf].key
+  )
+    suf++;
+  const curMid = cur.slice(pre, cur.length - suf);
+  const wantMid = want.slice(pre, want.length - suf);
+  if (curMid.length === 0 && wantMid.length === 0) return;
+  let index = cur.slice(0, pre).reduce((s, u) => s + u.len, 0);
+  const sameContent = curMid.length === wantMid.length && curMid.every((u, n) => u.content === wantMid[n].content);
   if (sameContent) {
     // Formatting-only change: re-format instead of re-typing, so the text
     // items (and anybody's cursor anchored on them) stay. Runs of units that
     // need the same change are formatted with one call.
     const changes = curMid.map((u, n) => {
-      const to = wantMid[n].attrs
-      const change: Attrs = {}
-      for (const k of Object.keys(u.attrs)) if (!(k in to)) change[k] = null
-      for (const [k, v] of Object.entries(to)) if (keyOf(u.attrs[k]) !== keyOf(v)) change[k] = v
-      return { change, key: keyOf(change), len: u.len }
-    })
-    for (let n = 0; n < changes.length; ) {
-      const { change, key } = changes[n]
-      let len = 0
-      for (; n < changes.length && changes[n].key === key; n++) len += changes[n].len
-      if (Object.keys(change).length > 0) live.format(index, len, change)
-      index += len
+      const to = wantMid[n].attrs;
+      const change: Attrs = {};
+      for (const k of Object.keys(u.attrs)) if (!(k in to)) change[k] = null;
+      for (const [k, v] of Object.entries(to)) if (keyOf(u.attrs[k]) !== keyOf(v)) change[k] = v;
+      return { change, key: keyOf(change), len: u.len };
+    });
+    for (let n = 0; n < changes.length;) {
+      const { change, key } = changes[n];
+      let len = 0;
+      for (; n < changes.length && changes[n].key === key; n++) len += changes[n].len;
+      if (Object.keys(change).length > 0) live.format(index, len, change);
+      index += len;
     }
-    return
+    return;
   }
-  const delLen = curMid.reduce((s, u) => s + u.len, 0)
-  if (delLen > 0) live.delete(index, delLen)
-  for (let n = 0; n < wantMid.length; ) {
-    const u = wantMid[n]
+  const delLen = curMid.reduce((s, u) => s + u.len, 0);
+  if (delLen > 0) live.delete(index, delLen);
+  for (let n = 0; n < wantMid.length;) {
+    const u = wantMid[n];
     // An explicit attributes object (even {}) stops Yjs from inheriting the
     // formatting of the character to the left.
     if (typeof u.insert !== 'string') {
-      live.insertEmbed(index, cloneValue(u.insert) as object, { ...u.attrs })
-      index += 1
-      n++
-      continue
+      live.insertEmbed(index, cloneValue(u.insert) as object, { ...u.attrs });
+      index += 1;
+      n++;
+      continue;
     }
-    let str = ''
-    const attrKey = keyOf(u.attrs)
+    let str = '';
+    const attrKey = keyOf(u.attrs);
     for (; n < wantMid.length && typeof wantMid[n].insert === 'string' && keyOf(wantMid[n].attrs) === attrKey; n++) {
-      str += wantMid[n].insert as string
+      str += wantMid[n].insert as string;
     }
-    live.insert(index, str, { ...u.attrs })
-    index += str.length
+    live.insert(index, str, { ...u.attrs });
+    index += str.length;
   }
 }
 
 function clearType(type: YType): void {
-  if (type instanceof Y.Map) for (const k of [...type.keys()]) type.delete(k)
-  else (type as unknown as ListLike).delete(0, (type as unknown as ListLike).length)
+  if (type instanceof Y.Map) for (const k of [...type.keys()]) type.delete(k);
+  else (type as unknown as ListLike).delete(0, (type as unknown as ListLike).length);
 }
 
 /**
@@ -311,39 +235,42 @@ function clearType(type: YType): void {
  * made and no 'update' event fired.
  */
 export function restoreDocument(doc: Y.Doc, target: Uint8Array | Y.Doc, origin?: unknown): { changed: boolean } {
-  const targetDoc = target instanceof Y.Doc ? target : new Y.Doc()
-  if (!(target instanceof Y.Doc)) Y.applyUpdate(targetDoc, target)
+  const targetDoc = target instanceof Y.Doc ? target : new Y.Doc();
+  if (!(target instanceof Y.Doc)) Y.applyUpdate(targetDoc, target);
   try {
-    const have = inferTopLevelKinds(doc)
-    const want = inferTopLevelKinds(targetDoc)
+    const have = inferTopLevelKinds(doc);
+    const want = inferTopLevelKinds(targetDoc);
     // Checked before the transaction so a mismatch leaves the doc untouched:
     // Yjs cannot change the kind of an existing top-level type.
     for (const [name, kind] of want) {
-      const liveKind = have.get(name)
+      const liveKind = have.get(name);
       if (liveKind !== undefined && liveKind !== kind) {
-        throw new ConflictError(`"${name}" is a ${liveKind} in the live document but a ${kind} in the snapshot; Yjs cannot change the kind of a top-level type`, 'restore_conflict')
+        throw new ConflictError(
+          `"${name}" is a ${liveKind} in the live document but a ${kind} in the snapshot; Yjs cannot change the kind of a top-level type`,
+          'restore_conflict',
+        );
       }
     }
     // Decide what differs before opening a transaction, so an equal document
     // sees no transaction at all (not even an empty one).
-    const toClear: YType[] = []
+    const toClear: YType[] = [];
     for (const [name, kind] of have) {
-      const type = getTopLevel(doc, name, kind)
-      const size = type instanceof Y.Map ? type.size : (type as unknown as ListLike).length
-      if (!want.has(name) && size > 0) toClear.push(type)
+      const type = getTopLevel(doc, name, kind);
+      const size = type instanceof Y.Map ? type.size : (type as unknown as ListLike).length;
+      if (!want.has(name) && size > 0) toClear.push(type);
     }
-    const toPatch: Array<[YType, YType]> = []
+    const toPatch: Array<[YType, YType]> = [];
     for (const [name, kind] of want) {
-      const pair: [YType, YType] = [getTopLevel(doc, name, kind), getTopLevel(targetDoc, name, kind)]
-      if (keyOf(pair[0]) !== keyOf(pair[1])) toPatch.push(pair)
+      const pair: [YType, YType] = [getTopLevel(doc, name, kind), getTopLevel(targetDoc, name, kind)];
+      if (keyOf(pair[0]) !== keyOf(pair[1])) toPatch.push(pair);
     }
-    if (toClear.length === 0 && toPatch.length === 0) return { changed: false }
+    if (toClear.length === 0 && toPatch.length === 0) return { changed: false };
     doc.transact(() => {
-      toClear.forEach(clearType)
-      for (const [live, wanted] of toPatch) patchSameKind(live, wanted)
-    }, origin)
-    return { changed: true }
+      toClear.forEach(clearType);
+      for (const [live, wanted] of toPatch) patchSameKind(live, wanted);
+    }, origin);
+    return { changed: true };
   } finally {
-    if (targetDoc !== target) targetDoc.destroy()
+    if (targetDoc !== target) targetDoc.destroy();
   }
 }
