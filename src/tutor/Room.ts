@@ -111,7 +111,9 @@ export class Room {
     if (!sameRoom || firstRetained > since + 1) {
       const message = sameRoom
         ? `messages ${since + 1}..${firstRetained - 1} are no longer available`
-        : 'the room was restarted since you left; earlier messages are lost';
+        : resume.epoch === this.epoch
+          ? `since ${resume.since} is past this room's latest seq ${this.lastSeq}; sending everything retained`
+          : 'the room was restarted since you left; earlier messages are lost';
       const gap: ErrorMessage = { type: 'error', code: 'replay_gap', message };
       if (!member.send(JSON.stringify(gap))) return;
     }
