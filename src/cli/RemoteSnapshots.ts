@@ -70,7 +70,7 @@ export class RemoteSnapshots {
   }
 
   private async call(method: string, sessionId: string, suffix: string, body?: unknown): Promise<Response> {
-    const token = this.signer().sign({ sub: this.user, sid: sessionId, role: 'admin' }, cliTokenTtlSeconds);
+    const token = await this.token(sessionId);
     const url = `${this.baseUrl}/api/sessions/${encodeURIComponent(sessionId)}/snapshots${suffix}`;
     let response: Response;
     try {
@@ -88,6 +88,25 @@ export class RemoteSnapshots {
     }
     if (response.ok) return response;
     throw await errorFrom(response);
+  }
+
+  /**
+   * A fresh admin token. Without a key to sign with (JWT_PUBLIC_KEY only) the CLI can still work
+   * on the database file when no server runs, so that case must surface as "connection refused"
+   * and only a server that is actually there gets the signing error.
+   */
+  private async token(sessionId: string): Promise<string> {
+    try {
+      return this.signer().sign({ sub: this.user, sid: sessionId, role: 'admin' }, cliTokenTtlSeconds);
+    } catch (signingError) {
+      try {
+        // `GET /` needs no token, so the probe leaves no auth_failed line in the server's log.
+        await fetch(`${this.baseUrl}/`, { signal: AbortSignal.timeout(requestTimeoutMs) });
+      } catch (error) {
+        if (isConnectionRefused(error)) throw error;
+      }
+      throw signingError;
+    }
   }
 }
 
