@@ -143,3 +143,55 @@ describe('TutorChannelClient (global WebSocket)', () => {
     await clientEvent(silent, 'welcome');
   });
 });
+
+describe('TutorChannelClient through a server restart under traffic', () => {
+  it('keeps sending (false while down, never throws) and delivers in order, without duplicates, in each epoch', async () => {
+    const env = { TUTOR_RATE_LIMIT_PER_SECOND: '10000', TUTOR_RATE_LIMIT_BURST: '10000' };
+    const first = await startServer(env);
+    const sender = newClient(first, 'busy', 'sender');
+    const receiver = newClient(first, 'busy', 'receiver');
+    await Promise.all([clientEvent(sender, 'welcome'), clientEvent(receiver, 'welcome')]);
+    const byEpoch = new Map<string, number[]>();
+    receiver.on('message', (m) => byEpoch.get(receiver.welcome!.epoch)!.push(m.n as number));
+    receiver.on('welcome', (w) => byEpoch.set(w.epoch, byEpoch.get(w.epoch) ?? []));
+    byEpoch.set(receiver.welcome!.epoch, []);
+
+    let n = 0;
+    const refused: number[] = [];
+    const pace = setInterval(() => {
+      n += 1;
+      if (!sender.send({ type: 'n', n })) refused.push(n);
+    }, 2);
+    registerCleanup(() => clearInterval(pace));
+    const firstEpoch = receiver.welcome!.epoch;
+    await withTimeout(
+      new Promise<void>((resolve) => receiver.on('message', () => byEpoch.get(firstEpoch)!.length >= 20 && resolve())),
+      5_000,
+      '20 messages before the restart',
+    );
+    await first.stop();
+    // Listening first: the clients may be back before startServer resolves.
+    const welcomes = Promise.all([sender, receiver].map((c) => clientEvent(c, 'welcome', (w) => w.epoch !== firstEpoch, 10_000)));
+    const second = await startServer({ ...env, PORT: String(first.port) }, { dir: first.dir });
+    const [[senderWelcome], [welcome]] = await welcomes;
+    expect(senderWelcome.epoch).toBe(welcome.epoch);
+    await withTimeout(
+      new Promise<void>((resolve) => receiver.on('message', () => (byEpoch.get(welcome.epoch)?.length ?? 0) >= 20 && resolve())),
+      5_000,
+      '20 messages after the restart',
+    );
+    clearInterval(pace);
+
+    expect(refused.length).toBeGreaterThan(0);
+    const before = byEpoch.get(firstEpoch)!;
+    const after = byEpoch.get(welcome.epoch)!;
+    for (const list of [before, after]) {
+      // Strictly increasing: the sender's order is kept and nothing arrives twice.
+      expect(list.every((value, i) => i === 0 || value > list[i - 1])).toBe(true);
+    }
+    // Nothing sent while disconnected was delivered later (send returned false: nothing is queued).
+    expect([...before, ...after].filter((value) => refused.includes(value))).toEqual([]);
+    expect(after[0]).toBeGreaterThan(before.at(-1)!);
+    expect(second.server.registry.session('busy').map((c) => c.userId).sort()).toEqual(['receiver', 'sender']);
+  });
+});
