@@ -108,6 +108,23 @@ describe('tutor channel: adversarial use', () => {
     expect(second.n).toBe(2);
   });
 
+  it('delivers a message `to` the sender\'s own user to its other connections only', async () => {
+    const server = await startServer();
+    const token = (sub: string) => server.token({ sub, sid: 'self' });
+    const phone = await tutorSocket(server.tutorUrl('self', { token: token('sam') }));
+    const laptop = await tutorSocket(server.tutorUrl('self', { token: token('sam') }));
+    const other = await tutorSocket(server.tutorUrl('self', { token: token('olga') }));
+    phone.socket.send({ type: 'note', to: 'sam', text: 'to myself' });
+    phone.socket.send({ type: 'ping' });
+    expect(await laptop.socket.nextOfType<RoomMessage>('note')).toMatchObject({ text: 'to myself', from: { connectionId: phone.welcome.connectionId } });
+    // The pong after it proves the note was not echoed to the sender; a broadcast after it proves olga skipped it.
+    await phone.socket.nextOfType('pong');
+    laptop.socket.send({ type: 'all' });
+    await other.socket.nextOfType('all');
+    expect(phone.socket.receivedOfType('note')).toEqual([]);
+    expect(other.socket.receivedOfType('note')).toEqual([]);
+  });
+
   it('keeps delivering a polite peer\'s messages promptly while another floods at its rate limit', async () => {
     const server = await startServer({ TUTOR_RATE_LIMIT_PER_SECOND: '100000', TUTOR_RATE_LIMIT_BURST: '100000' });
     const token = (sub: string) => server.token({ sub, sid: 'flood' });

@@ -144,6 +144,21 @@ describe('TutorChannelClient (global WebSocket)', () => {
   });
 });
 
+describe('TutorChannelClient kicked', () => {
+  it('stops for good after a 4403 kick through the registry, on every connection of the user', async () => {
+    const server = await startServer();
+    const phone = newClient(server, 'kick', 'sam');
+    const laptop = newClient(server, 'kick', 'sam');
+    await Promise.all([clientEvent(phone, 'welcome'), clientEvent(laptop, 'welcome')]);
+    const closes = Promise.all([phone, laptop].map((c) => clientEvent(c, 'close')));
+    expect(server.server.registry.closeUser('kick', 'sam', 4403, 'closed by an administrator')).toBe(2);
+    for (const [info] of await closes) expect(info).toEqual({ code: 4403, reason: 'closed by an administrator', reconnecting: false });
+    expect([phone.state, laptop.state]).toEqual(['closed', 'closed']);
+    expect(phone.send({ type: 'chat' })).toBe(false);
+    expect(server.server.registry.hasSession('kick')).toBe(false);
+  });
+});
+
 describe('TutorChannelClient through a server restart under traffic', () => {
   it('keeps sending (false while down, never throws) and delivers in order, without duplicates, in each epoch', async () => {
     const env = { TUTOR_RATE_LIMIT_PER_SECOND: '10000', TUTOR_RATE_LIMIT_BURST: '10000' };
