@@ -3,8 +3,7 @@
  * snapshot's content into the live board).
  */
 import * as Y from 'yjs';
-
-type DeltaOp = { insert: unknown; attributes?: Record<string, unknown> };
+import type { DeltaOp } from './documentContent.ts';
 
 /**
  * Deep copy of a value so it can be inserted into another doc. The built-in

@@ -174,7 +174,8 @@ export function sharedTypeKind(value: unknown): string | null {
   return null;
 }
 
-type DeltaOp = { insert: unknown; attributes?: Record<string, unknown> };
+/** One op of `Y.Text.toDelta()`. */
+export type DeltaOp = { insert: unknown; attributes?: Record<string, unknown> };
 
 // toDelta() starts a new op at every formatting marker, even one that no
 // longer changes anything (e.g. after the text it formatted was deleted), so

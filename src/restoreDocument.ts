@@ -14,14 +14,19 @@
  * patched in place rather than replaced.
  */
 import * as Y from 'yjs';
-import { contentKey as keyOf, getTopLevel, inferTopLevelKinds, sharedTypeKind as nodeKind } from './documentContent.ts';
+import {
+  contentKey as keyOf,
+  getTopLevel,
+  inferTopLevelKinds,
+  sharedTypeKind as nodeKind,
+  type DeltaOp,
+} from './documentContent.ts';
 import { cloneValue } from './cloneValue.ts';
 import { diffKeys } from './diffKeys.ts';
 import { ConflictError } from './errors.ts';
 
 type YType = Y.AbstractType<any>;
 type Attrs = Record<string, unknown>;
-type DeltaOp = { insert: unknown; attributes?: Attrs };
 
 // Structural view shared by Y.Array and Y.XmlFragment (and, for length and
 // delete only, Y.Text); their typed `insert` signatures differ, which makes
