@@ -145,6 +145,26 @@ describe('snapshots: adversarial use', () => {
     expect(Object.keys(newest.body.shapes).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7']);
   });
 
+  it('restores a board whose last client just left (unload racing the restore), durably across a restart', async () => {
+    const t = await startServer({ STORE_DEBOUNCE_MS: '0', STORE_MAX_DEBOUNCE_MS: '0' });
+    const first = await editor(t, 'unload');
+    await edit(first, (doc) => doc.getMap('shapes').set('x', 1));
+    const saved = (await api(t, 'POST', '/api/sessions/unload/snapshots')).body.id;
+    first.destroy();
+    for (let round = 0; round < 5; round += 1) {
+      const a = await editor(t, 'unload');
+      expect(a.document.getMap('shapes').toJSON()).toEqual({ x: 1 });
+      await edit(a, (doc) => doc.getMap('shapes').set(`y${round}`, round));
+      a.destroy();
+      // No waiting for the unload: the restore opens the document while it may still be going.
+      expect((await api(t, 'POST', `/api/sessions/unload/snapshots/${saved}/restore`)).status).toBe(200);
+    }
+    await t.stop();
+    const again = await startServer({}, { dir: t.dir });
+    const b = await editor(again, 'unload');
+    expect(b.document.getMap('shapes').toJSON()).toEqual({ x: 1 });
+  });
+
   it('exports yjs through the CLI and round-trips to the same state', async () => {
     const t = await startServer();
     const a = await editor(t, 'rt');
