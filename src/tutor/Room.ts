@@ -81,11 +81,12 @@ export class Room {
    */
   publish(message: OutgoingMessage, from: Sender): number {
     const ts = this.now();
-    this.lastSeq += 1;
-    const seq = this.lastSeq;
+    const seq = this.lastSeq + 1;
     // Spread first so that client-sent from/ts/seq are overwritten, never trusted. Encoded once:
     // `ws` would otherwise UTF-8-encode the same string again for every recipient.
     const data = Buffer.from(JSON.stringify({ ...message, from, ts, seq }));
+    // Only now: a message that cannot be serialized (a server-side caller's cycle) uses no seq.
+    this.lastSeq = seq;
     const to = typeof message.to === 'string' ? message.to : undefined;
     this.ring.push({ seq, ts, to, senderConnectionId: from.connectionId, data });
     let delivered = 0;

@@ -8,6 +8,13 @@ import type { Role } from '../auth.ts';
 /** Longest `type` a client may send, in characters. */
 export const maxTypeLength = 64;
 
+/**
+ * Deepest nesting of objects and arrays a client message may have (the message itself is 1).
+ * `JSON.parse` accepts any depth, but re-serializing a message tens of thousands of levels deep
+ * overflows the stack; no real message needs more than a few levels.
+ */
+export const maxNestingDepth = 64;
+
 /** Types only the server sends; a client sending one of these gets `invalid_message`. */
 export const serverMessageTypes = ['welcome', 'presence', 'pong', 'error'] as const;
 export type ServerMessageType = (typeof serverMessageTypes)[number];
@@ -116,6 +123,9 @@ export type ClientFrame =
  * that is safe to send back to the client.
  */
 export function parseClientMessage(text: string): ClientFrame {
+  if (nestedDeeperThan(text, maxNestingDepth)) {
+    return { kind: 'invalid', reason: `message is nested deeper than ${maxNestingDepth} levels` };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -141,6 +151,27 @@ export function parseClientMessage(text: string): ClientFrame {
     return { kind: 'invalid', reason: '"to" must be a non-empty user id' };
   }
   return { kind: 'room', message: message as OutgoingMessage };
+}
+
+/** Whether `[`/`{` nest deeper than `max` outside strings; a loop, so no depth can overflow it. */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth -= 1;
+    }
+  }
+  return false;
 }
 
 /**

@@ -87,6 +87,20 @@ describe('tutor channel: adversarial use', () => {
     await receiver.socket.next(isPresence('leave', sender.welcome.connectionId));
   });
 
+  it('answers a message nested too deeply to re-serialize with invalid_message; the room goes on', async () => {
+    const server = await startServer();
+    const token = (sub: string) => server.token({ sub, sid: 'deep' });
+    const receiver = await tutorSocket(server.tutorUrl('deep', { token: token('r') }));
+    const sender = await tutorSocket(server.tutorUrl('deep', { token: token('s') }));
+    // Valid JSON under the 64 KiB limit, but deeper than JSON.stringify can recurse.
+    const depth = 30_000;
+    sender.socket.send(`{"type":"chat","d":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    expect(await sender.socket.nextOfType('error')).toMatchObject({ code: 'invalid_message' });
+    sender.socket.send({ type: 'chat', text: 'still fine' });
+    expect(await receiver.socket.nextOfType<RoomMessage>('chat')).toMatchObject({ text: 'still fine', seq: 1 });
+    expect(server.server.tutor.stats.invalidMessages).toBe(1);
+  });
+
   it('overwrites forged stamps of any JSON type and passes __proto__ keys through without polluting anything', async () => {
     const server = await startServer();
     const token = (sub: string) => server.token({ sub, sid: 'forge' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isReservedType, parseClientMessage, parseResume } from '../../src/tutor/protocol.ts';
+import { isReservedType, maxNestingDepth, parseClientMessage, parseResume } from '../../src/tutor/protocol.ts';
 
 describe('parseClientMessage', () => {
   it('accepts an object with a free-form type and keeps every field', () => {
@@ -9,6 +9,17 @@ describe('parseClientMessage', () => {
     });
     expect(parseClientMessage(JSON.stringify({ type: 'a'.repeat(64) })).kind).toBe('room');
     expect(parseClientMessage('{"type":"whiteboardish"}').kind).toBe('room');
+  });
+
+  it('accepts nesting up to maxNestingDepth and refuses one level more; brackets in strings do not count', () => {
+    const nested = (depth: number) => `{"type":"t","d":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    expect(parseClientMessage(nested(maxNestingDepth)).kind).toBe('room');
+    expect(parseClientMessage(nested(maxNestingDepth + 1))).toEqual({
+      kind: 'invalid',
+      reason: `message is nested deeper than ${maxNestingDepth} levels`,
+    });
+    const brackets = JSON.stringify({ type: 't', text: `"\\${'[{'.repeat(100)}` });
+    expect(parseClientMessage(brackets).kind).toBe('room');
   });
 
   it('recognises ping', () => {

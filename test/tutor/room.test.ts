@@ -22,6 +22,18 @@ function clock(start = 1_000) {
 }
 
 describe('Room', () => {
+  it('uses no seq for a message that cannot be serialized', () => {
+    const room = new Room('s', { replayMessages: 10, replayMs: 1_000 });
+    const listener = member('l');
+    room.join(listener);
+    const cyclic: { type: string; self?: unknown } = { type: 'x' };
+    cyclic.self = cyclic;
+    expect(() => room.publish(cyclic, { userId: 'server', role: 'server' })).toThrow(TypeError);
+    expect(room.seq).toBe(0);
+    room.publish({ type: 'y' }, { userId: 'server', role: 'server' });
+    expect(listener.got.map((m) => [m.type, m.seq])).toEqual([['y', 1]]);
+  });
+
   it('fans out to everyone but the sender, counts only successful deliveries', () => {
     const room = new Room('s', { replayMessages: 10, replayMs: 1_000 });
     const [a, b, dead] = [member('a'), member('b'), member('dead', 'dead', false)];
