@@ -78,7 +78,16 @@ export class TutorConnection implements RoomMember {
     this.remoteAddress = options.remoteAddress;
     this.limiter = new RateLimiter(options.limits.rateLimitPerSecond, options.limits.rateLimitBurst, this.connectedAt);
     this.invalid = new SlidingWindowCounter(options.limits.invalidMessagesPerMinute, 60_000);
-    this.listen('message', (data: Buffer, isBinary: boolean) => this.receive(data, isBinary));
+    this.listen('message', (data: Buffer, isBinary: boolean) => {
+      try {
+        this.receive(data, isBinary);
+      } catch (error) {
+        // Thrown from a socket event it would be an uncaught exception: the whole server would
+        // stop for one bad frame. Only this connection pays for a bug.
+        this.options.logger.error({ event: 'tutor_receive_failed', connectionId: this.connectionId, err: describe(error) }, 'tutor message handling failed');
+        this.close(CloseCode.InternalError, 'internal error');
+      }
+    });
     this.listen('pong', () => this.seen());
     this.listen('ping', () => this.seen());
     this.listen('error', (error: Error & { code?: string }) => {
