@@ -36,6 +36,21 @@ describe('tutor channel: close codes in the disconnect log', () => {
     expect(disconnectLine(server, polite.welcome.connectionId)).toMatchObject({ closeCode: 4001, closeReason: 'bye for now' });
   });
 
+  it('logs the protocol error codes ws closes with itself: 1009 too big, 1007 invalid UTF-8', async () => {
+    const server = await startServer({ TUTOR_MAX_MESSAGE_BYTES: '1024' });
+    const big = await tutorSocket(server.tutorUrl('ws', { token: server.token({ sub: 'big', sid: 'ws' }) }));
+    big.socket.send({ type: 'chat', text: 'x'.repeat(2048) });
+    expect((await big.socket.waitForClose()).code).toBe(1009);
+    await leftRegistry(server, big.welcome.connectionId);
+    expect(disconnectLine(server, big.welcome.connectionId)).toMatchObject({ closeCode: 1009 });
+
+    const garbled = await tutorSocket(server.tutorUrl('ws', { token: server.token({ sub: 'garbled', sid: 'ws' }) }));
+    garbled.socket.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect((await garbled.socket.waitForClose()).code).toBe(1007);
+    await leftRegistry(server, garbled.welcome.connectionId);
+    expect(disconnectLine(server, garbled.welcome.connectionId)).toMatchObject({ closeCode: 1007 });
+  });
+
   it('logs 1013 for a slow consumer and 1012 at shutdown', async () => {
     const server = await startServer({ TUTOR_MAX_BUFFERED_BYTES: String(64 * 1024), TUTOR_REPLAY_MESSAGES: '0' });
     const token = (sub: string) => server.token({ sub, sid: 'slow' });
