@@ -132,12 +132,19 @@ describe('snapshots: adversarial use', () => {
 
   it('takes automatic snapshots while documents load and unload over and over, without a failure', async () => {
     const t = await startServer({ SNAPSHOT_INTERVAL_MS: '10' });
+    const holds = (id: number, key: string) => {
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, t.server.snapshots.get('churn', id).state);
+      return doc.getMap('shapes').has(key);
+    };
     for (let round = 0; round < 8; round += 1) {
       const a = await editor(t, 'churn');
+      // The interval or the last leave (whichever comes first; the other is then a duplicate)
+      // stores this round's shape. Listening before the edit: the interval may be quicker than `edit`.
+      const stored = nextEvent<[{ id: number }]>(t.server.snapshots, 'snapshot', (meta) => holds(meta.id, `r${round}`));
       await edit(a, (doc) => doc.getMap('shapes').set(`r${round}`, round));
       a.destroy();
-      // The last leave takes a session-end snapshot with this round's shape.
-      await nextEvent(t.server.snapshots, 'snapshot');
+      await stored;
     }
     expect(t.logs.filter((l) => l.level === 50 || l.msg === 'automatic snapshot failed')).toEqual([]);
     const list = await api(t, 'GET', '/api/sessions/churn/snapshots');
