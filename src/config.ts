@@ -19,6 +19,10 @@ export interface Config {
   /** Largest WebSocket frame on the whiteboard path; larger closes that socket with 1009. */
   maxMessageBytes: number;
   shutdownTimeoutMs: number;
+  /** Open WebSocket connections (both paths) beyond which upgrades get 503. */
+  maxConnections: number;
+  /** Registered connections of one session (both paths) beyond which upgrades get 429. */
+  maxConnectionsPerSession: number;
   /** Wait between "not ready" and closing sockets on shutdown, so a load balancer drains first. */
   drainDelayMs: number;
   /** Hocuspocus debounce for compaction of the update log. */
@@ -111,6 +115,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
     drainDelayMs: int(env, 'DRAIN_DELAY_MS', 0),
+    maxConnections: int(env, 'MAX_CONNECTIONS', 10_000, 1),
+    maxConnectionsPerSession: int(env, 'MAX_CONNECTIONS_PER_SESSION', 100, 1),
     storeDebounceMs: int(env, 'STORE_DEBOUNCE_MS', 2_000),
     storeMaxDebounceMs: int(env, 'STORE_MAX_DEBOUNCE_MS', 10_000),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),

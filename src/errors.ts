@@ -50,6 +50,13 @@ export class ConflictError extends TutorboardError {
   }
 }
 
+/** A connection limit is reached; the client should retry later (or elsewhere). */
+export class CapacityError extends TutorboardError {
+  constructor(message: string, code: 'server_full' | 'session_full', status: 429 | 503) {
+    super(message, code, status, CloseCode.TryAgainLater);
+  }
+}
+
 /** Stored bytes of a document could not be decoded. The rows are left as they are. */
 export class DocumentLoadError extends TutorboardError {
   constructor(documentName: string, cause: unknown) {

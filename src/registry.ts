@@ -90,6 +90,11 @@ export class ConnectionRegistry extends EventEmitter<RegistryEvents> {
     return [...(this.bySession.get(sessionId)?.values() ?? [])].map(info);
   }
 
+  /** How many connections a session has, without copying them. */
+  sessionSize(sessionId: string): number {
+    return this.bySession.get(sessionId)?.size ?? 0;
+  }
+
   hasSession(sessionId: string): boolean {
     return this.bySession.has(sessionId);
   }

@@ -12,7 +12,7 @@ import { CloseCode } from './closeCodes.ts';
 import type { Config } from './config.ts';
 import { ConnectionLog } from './ConnectionLog.ts';
 import { hocuspocusLogger } from './hocuspocusLogger.ts';
-import { TutorboardError } from './errors.ts';
+import { CapacityError, TutorboardError } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
 import { parseSessionRoute, requestUrl } from './routes.ts';
@@ -169,6 +169,12 @@ export class TutorboardServer {
       rejectUpgrade(socket, 503, 'shutting_down', 'server is shutting down; reconnect', { 'Retry-After': '1' });
       return;
     }
+    const full = this.capacityError(request);
+    if (full) {
+      this.logger.warn({ event: 'upgrade_refused', reason: full.code, url: redactUrl(request.url ?? '') }, full.message);
+      rejectUpgrade(socket, full.status, full.code, full.message, { 'Retry-After': '5' });
+      return;
+    }
     try {
       await this.hocuspocus.hooks('onUpgrade', { request, socket, head, instance: this.hocuspocus });
     } catch (error) {
@@ -195,6 +201,24 @@ export class TutorboardServer {
       );
       rejectUpgrade(socket, error.status, error.code, error.message);
     }
+  }
+
+  /** Checked before any token work, so a full server spends nothing on a new upgrade. */
+  private capacityError(request: IncomingMessage): CapacityError | undefined {
+    const open = this.whiteboard.size + this.tutor.connectionCount;
+    if (open >= this.config.maxConnections) {
+      return new CapacityError(`server is full (${open} connections, MAX_CONNECTIONS)`, 'server_full', 503);
+    }
+    let route: ReturnType<typeof parseSessionRoute>;
+    try {
+      route = parseSessionRoute(requestUrl(request.url).pathname);
+    } catch {
+      return undefined; // a bad id is answered 400 by the route's own handler
+    }
+    if (route && this.registry.sessionSize(route.sessionId) >= this.config.maxConnectionsPerSession) {
+      return new CapacityError(`session ${route.sessionId} is full (MAX_CONNECTIONS_PER_SESSION)`, 'session_full', 429);
+    }
+    return undefined;
   }
 
   /**
