@@ -75,7 +75,10 @@ export interface RestoreResult {
 /** The `by` of automatic snapshots. */
 export const systemUser = 'system';
 
-/** Emits `snapshot` (SnapshotMeta) whenever a row is stored; for metrics and tests. */
+/**
+ * Emits `snapshot` (SnapshotMeta, durationMs) whenever a row is stored; the duration covers
+ * encoding the state and writing the row, for the snapshot duration histogram.
+ */
 export class Snapshots extends EventEmitter implements Extension {
   extensionName = 'Snapshots';
   readonly configuration: Readonly<SnapshotsConfiguration>;
@@ -156,13 +159,13 @@ export class Snapshots extends EventEmitter implements Extension {
   /** A manual snapshot of the current content; works whether or not the document is loaded. */
   create(sessionId: string, options: { label?: string | null; createdBy: string }): SnapshotMeta {
     const live = this.instance?.documents.get(sessionId);
-    if (live && !live.isLoading) return this.insert(this.row(sessionId, live, 'manual', options.createdBy, options.label)).snapshot;
+    if (live && !live.isLoading) return this.take(sessionId, live, 'manual', options.createdBy, options.label).snapshot;
     const stored = this.configuration.persistence.read(sessionId);
     if (stored === null) throw unknownSession(sessionId);
     const doc = new Y.Doc();
     try {
       Y.applyUpdate(doc, stored);
-      return this.insert(this.row(sessionId, doc, 'manual', options.createdBy, options.label)).snapshot;
+      return this.take(sessionId, doc, 'manual', options.createdBy, options.label).snapshot;
     } finally {
       doc.destroy();
     }
@@ -187,11 +190,14 @@ export class Snapshots extends EventEmitter implements Extension {
       doc.on('update', onUpdate);
       let failure: unknown;
       let pre: { snapshot: SnapshotMeta; created: boolean } | undefined;
+      let preMs = 0;
       const origin: LocalTransactionOrigin = { source: 'local', context: { snapshotRestore: { snapshotId, by } } };
       try {
         result = this.configuration.store.db.transaction(() => {
-          // Not `insert`: the row is announced only once the transaction has committed.
+          // Not `take`: the row is announced only once the transaction has committed.
+          const started = performance.now();
           pre = this.store.create(this.row(sessionId, doc, 'pre-restore', by, `before restoring snapshot ${snapshotId}`));
+          preMs = performance.now() - started;
           let changed = false;
           try {
             changed = restoreDocument(doc, target, origin).changed;
@@ -205,7 +211,7 @@ export class Snapshots extends EventEmitter implements Extension {
       } finally {
         doc.off('update', onUpdate);
       }
-      if (pre?.created) this.emit('snapshot', pre.snapshot);
+      if (pre?.created) this.emit('snapshot', pre.snapshot, preMs);
       if (failure) throw failure;
     } finally {
       target.destroy();
@@ -239,7 +245,7 @@ export class Snapshots extends EventEmitter implements Extension {
   private takeAutomatic(sessionId: string, doc: Y.Doc, reason: SnapshotReason): void {
     this.changed.delete(sessionId);
     try {
-      const { snapshot, created } = this.insert(this.row(sessionId, doc, reason, systemUser));
+      const { snapshot, created } = this.take(sessionId, doc, reason, systemUser);
       if (!created) return;
       const pruned = this.store.prune(sessionId, this.configuration.keep);
       this.configuration.logger?.debug({ event: 'snapshot_created', ...snapshot, pruned }, 'snapshot stored');
@@ -250,10 +256,17 @@ export class Snapshots extends EventEmitter implements Extension {
     }
   }
 
-  /** Stores (or dedupes) and announces a new row. */
-  private insert(input: NewSnapshot): { snapshot: SnapshotMeta; created: boolean } {
-    const outcome = this.store.create(input);
-    if (outcome.created) this.emit('snapshot', outcome.snapshot);
+  /** Encodes and stores (or dedupes) a snapshot of `doc`, and announces a new row with its duration. */
+  private take(
+    sessionId: string,
+    doc: Y.Doc,
+    reason: SnapshotReason,
+    createdBy: string,
+    label?: string | null,
+  ): { snapshot: SnapshotMeta; created: boolean } {
+    const started = performance.now();
+    const outcome = this.store.create(this.row(sessionId, doc, reason, createdBy, label));
+    if (outcome.created) this.emit('snapshot', outcome.snapshot, performance.now() - started);
     return outcome;
   }
 

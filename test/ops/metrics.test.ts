@@ -86,11 +86,17 @@ describe('metrics move with traffic', () => {
     provider.document.getText('t').insert(0, 'keep me');
     await acknowledged(provider);
     expect((await call(t, 'POST', '/api/sessions/cs/flush', { token: adminToken(t) })).status).toBe(200);
-    t.server.snapshots.create('cs', { createdBy: 'tester', label: 'metrics' });
-    t.server.metrics.observeSnapshot('manual', 3);
+    const saved = t.server.snapshots.create('cs', { createdBy: 'tester', label: 'metrics' });
+    // Restoring takes a pre-restore snapshot through its own path; both report a duration.
+    provider.document.getText('t').insert(0, 'more ');
+    await acknowledged(provider);
+    await t.server.snapshots.restore('cs', saved.id, 'tester');
     const text = await scrape(t);
     expect(sample(text, 'tutorboard_store_duration_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'tutorboard_snapshots_total', { reason: 'manual' })).toBe(1);
     expect(sample(text, 'tutorboard_snapshot_duration_seconds_count', { reason: 'manual' })).toBe(1);
+    expect(sample(text, 'tutorboard_snapshot_duration_seconds_sum', { reason: 'manual' })).toBeGreaterThan(0);
+    expect(sample(text, 'tutorboard_snapshots_total', { reason: 'pre-restore' })).toBe(1);
+    expect(sample(text, 'tutorboard_snapshot_duration_seconds_count', { reason: 'pre-restore' })).toBe(1);
   });
 });
