@@ -52,9 +52,8 @@ export class SessionAuth implements Extension {
       try {
         principal = this.configuration.authenticator.authenticate(token, context.sessionId);
       } catch (error) {
-        const reason = error instanceof TutorboardError ? error.code : 'unauthorized';
-        this.fail(reason, context, documentName, error);
-        throw { reason: error instanceof TutorboardError ? `${error.code}: ${error.message}` : 'unauthorized' };
+        this.fail(error instanceof TutorboardError ? error.code : 'unauthorized', context, documentName, error);
+        throw rejection(error);
       }
     }
     // Observers watch; MessageReceiver refuses their updates and reports them unsynced.
@@ -69,7 +68,9 @@ export class SessionAuth implements Extension {
       return { principal: this.configuration.authenticator.authenticate(data.token, context.sessionId) };
     } catch (error) {
       this.fail('token_sync', context, data.documentName, error);
-      throw error;
+      // Not the Error itself: Hocuspocus spreads it over its Unauthorized close event, so the
+      // string `code` replaced the numeric one, and it printed the whole error with its stack.
+      throw rejection(error);
     }
   }
 
@@ -115,4 +116,12 @@ export class SessionAuth implements Extension {
       'whiteboard authentication failed',
     );
   }
+}
+
+/**
+ * What a failed authentication throws: a plain object, which Hocuspocus sends to the provider as
+ * `reason` (and, on token refresh, closes that document connection with) without logging a stack.
+ */
+function rejection(error: unknown): { reason: string } {
+  return { reason: error instanceof TutorboardError ? `${error.code}: ${error.message}` : 'unauthorized' };
 }
