@@ -1,37 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HocuspocusProvider } from '@hocuspocus/provider';
 import { spawnServer } from '../utils/childServer.ts';
 import { acknowledged, newProvider, synced } from '../utils/provider.ts';
 import { tempDir, testSecret } from '../utils/server.ts';
 import { until } from '../utils/waitFor.ts';
+import { writer } from '../utils/writer.ts';
 import { Authenticator } from '../../src/auth.ts';
-
-/**
- * Writes one key per macrotask until stopped and records the highest index the server has
- * acknowledged. The provider counts one unsynced change per update message it sends and drops
- * one per SyncStatus acknowledgement, in order; so each increment remembers the write that
- * caused it and each decrement acknowledges the oldest remembered write and all before it.
- * (Under batching an increment covers later writes too: the record is then a lower bound.)
- */
-function writer(provider: HocuspocusProvider, prefix: string) {
-  const state = { written: -1, acknowledged: -1, running: true };
-  const inFlight: number[] = [];
-  let previous = provider.unsyncedChanges;
-  provider.on('unsyncedChanges', ({ number }: { number: number }) => {
-    if (number > previous) inFlight.push(state.written);
-    else if (number < previous) state.acknowledged = inFlight.shift() ?? state.acknowledged;
-    previous = number;
-  });
-  const step = () => {
-    if (!state.running) return;
-    state.written += 1;
-    provider.document.getMap('shapes').set(`${prefix}-${state.written}`, { x: state.written });
-    setImmediate(step);
-  };
-  step();
-  return state;
-}
 
 describe('crash safety under load', () => {
   it('kill -9 while providers are still writing keeps every acknowledged change, several times', async () => {
