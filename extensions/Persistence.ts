@@ -88,8 +88,12 @@ export class Persistence extends Database implements Extension {
     this.store.release(documentName);
   }
 
-  /** Compacts a loaded document now (admin flush, shutdown). */
-  flush(documentName: string, document: Y.Doc): void {
+  /**
+   * Compacts a loaded document now (admin flush, shutdown). A document still loading is skipped:
+   * Hocuspocus lists it before its content is read, and its empty state would replace the stored one.
+   */
+  flush(documentName: string, document: Y.Doc & { isLoading?: boolean }): void {
+    if (document.isLoading) return;
     this.compact(documentName, Y.encodeStateAsUpdate(document));
   }
 
