@@ -7,7 +7,8 @@ import type { HocuspocusProvider } from '@hocuspocus/provider';
  * caused it and each decrement acknowledges the oldest remembered write and all before it.
  * (Under batching an increment covers later writes too: the record is then a lower bound.)
  */
-export function writer(provider: HocuspocusProvider, prefix: string) {
+/** `pauseMs` paces the writes with a timer; without it the next write follows in the next macrotask. */
+export function writer(provider: HocuspocusProvider, prefix: string, pauseMs?: number) {
   const state = { written: -1, acknowledged: -1, running: true };
   const inFlight: number[] = [];
   let previous = provider.unsyncedChanges;
@@ -24,7 +25,8 @@ export function writer(provider: HocuspocusProvider, prefix: string) {
     if (!state.running) return;
     state.written += 1;
     provider.document.getMap('shapes').set(`${prefix}-${state.written}`, { x: state.written });
-    setImmediate(step);
+    if (pauseMs === undefined) setImmediate(step);
+    else setTimeout(step, pauseMs);
   };
   step();
   return state;
