@@ -10,6 +10,7 @@ import type { Hocuspocus, WebSocketLike } from '@hocuspocus/server';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { tokenFromRequest, type Authenticator } from './auth.ts';
 import { describe } from './errors.ts';
+import { InboundQueue } from './InboundQueue.ts';
 import type { Logger } from './logger.ts';
 import { observeCloses } from './observeCloses.ts';
 import type { ConnectionRegistry } from './registry.ts';
@@ -75,15 +76,17 @@ export class WhiteboardSockets {
     };
     const client = hocuspocus.handleConnection(socket, new Request(url, { headers: fetchHeaders(request) }), context);
     this.open.add(socket);
+    const inbound = new InboundQueue((frame) => client.handleMessage(frame), ws);
     ws.on('message', (data: Buffer) => {
       registry.touch(context.connectionId);
-      client.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      inbound.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     });
     ws.on('error', (error) => {
       logger.warn({ event: 'socket_error', connectionId: context.connectionId, sessionId, err: describe(error) }, 'whiteboard socket error');
     });
     ws.on('close', (code, reason) => {
       this.open.delete(socket);
+      inbound.clear();
       context.closed = { code, reason: reason.toString() };
       client.handleClose(context.closed);
       registry.remove(context.connectionId, context.closed);

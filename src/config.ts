@@ -30,6 +30,8 @@ export interface Config {
   storeMaxDebounceMs: number;
   /** SQLite `synchronous`: NORMAL survives a process crash, FULL also survives power loss. */
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** How long SQLite waits for another process's lock; the event loop waits with it. */
+  sqliteBusyTimeoutMs: number;
   /** The tutor channel's settings; their meaning and defaults are documented in TutorChannelConfiguration. */
   tutor: Omit<TutorChannelConfiguration, 'authenticator' | 'registry' | 'logger' | 'closeGraceMs'>;
   snapshots: { intervalMs: number; keep: number };
@@ -120,6 +122,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     storeDebounceMs: int(env, 'STORE_DEBOUNCE_MS', 2_000),
     storeMaxDebounceMs: int(env, 'STORE_MAX_DEBOUNCE_MS', 10_000),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
+    sqliteBusyTimeoutMs: int(env, 'SQLITE_BUSY_TIMEOUT_MS', 250, 0, 60_000),
     tutor: {
       maxMessageBytes: int(env, 'TUTOR_MAX_MESSAGE_BYTES', tutorDefaults.maxMessageBytes, 64),
       heartbeatIntervalMs,

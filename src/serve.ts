@@ -37,14 +37,24 @@ export async function serve(config: Readonly<Config>): Promise<number> {
         logger.warn({ event: 'signal', signal }, 'already shutting down; the update log keeps every acknowledged update');
         return;
       }
+      const requestedAt = Date.now();
       logger.info({ event: 'signal', signal }, 'shutdown requested');
-      server.shutdown().then(
-        () => resolve(0),
-        (error) => {
-          logger.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
+      // Backstop: whatever stalls, the process is gone by the deadline a supervisor was promised.
+      // Exiting is safe at any point: every acknowledged update is committed to the log.
+      const backstop = setTimeout(() => {
+        logger.error({ event: 'shutdown_forced' }, 'shutdown did not finish within SHUTDOWN_TIMEOUT_MS; exiting now');
+        resolve(0);
+      }, config.shutdownTimeoutMs);
+      server
+        .shutdown(requestedAt)
+        .then(
+          () => resolve(0),
+          (error) => {
+            logger.error({ err: error }, 'shutdown failed');
+            resolve(1);
+          },
+        )
+        .finally(() => clearTimeout(backstop));
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

@@ -63,7 +63,10 @@ export class TutorboardServer {
     this.config = config;
     this.logger = options.logger ?? createLogger({ level: config.logLevel });
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
-    this.store = new SqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous });
+    this.store = new SqliteStore(config.databasePath, {
+      synchronous: config.sqliteSynchronous,
+      busyTimeoutMs: config.sqliteBusyTimeoutMs,
+    });
     const metricsOn = options.metrics !== false;
     this.metrics = new Metrics({ sources: this });
     this.connectionLog = new ConnectionLog(this.registry, this.logger);
@@ -224,20 +227,23 @@ export class TutorboardServer {
   /**
    * The orderly stop: not ready and no new upgrades at once; after the drain delay close the
    * sockets (clients reconnect elsewhere), compact every loaded document, close SQLite.
-   * Bounded by `shutdownTimeoutMs`; every acknowledged update is already in the log anyway.
+   * Bounded by `shutdownTimeoutMs` counted from `requestedAt` (the signal), with a reserve for
+   * the final flush and close; every acknowledged update is already in the log anyway.
    */
-  shutdown(): Promise<void> {
-    this.shutdownPromise ??= this.runShutdown();
+  shutdown(requestedAt = Date.now()): Promise<void> {
+    this.shutdownPromise ??= this.runShutdown(requestedAt);
     return this.shutdownPromise;
   }
 
-  private async runShutdown(): Promise<void> {
+  private async runShutdown(requestedAt: number): Promise<void> {
     this.draining = true;
     const started = Date.now();
     this.logger.info({ event: 'shutdown_started', drainDelayMs: this.config.drainDelayMs }, 'shutting down');
+    const { shutdownTimeoutMs } = this.config;
+    const reserveMs = Math.min(250, shutdownTimeoutMs / 10);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs);
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, shutdownTimeoutMs - (started - requestedAt) - reserveMs));
       timer.unref();
     });
     const outcome = await Promise.race([this.drain().then(() => 'done' as const), deadline]);

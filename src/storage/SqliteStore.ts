@@ -18,6 +18,13 @@ export interface StoredDocument {
 export interface SqliteStoreOptions {
   /** SQLite `synchronous`: NORMAL survives a process crash (kill -9), FULL also survives power loss. */
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * How long a statement waits for a lock held by another process, in ms. Every call blocks the
+   * event loop, so this is kept short: a failed append closes that connection unacknowledged and
+   * the provider sends the update again.
+   * @default 250
+   */
+  busyTimeoutMs?: number;
   /** Apply pending migrations on open (the default). */
   migrate?: boolean;
 }
@@ -36,7 +43,7 @@ export class SqliteStore {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 250)}`);
     this.db.pragma('foreign_keys = ON');
     if (options.migrate !== false) migrate(this.db);
     this.statements = {

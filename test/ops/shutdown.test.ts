@@ -57,7 +57,8 @@ describe('orderly shutdown', () => {
     const started = Date.now();
     await t.stop();
     const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(300);
+    // It waits out the drain until the deadline, less the reserve kept for the final flush (10 %, at most 250 ms).
+    expect(elapsed).toBeGreaterThanOrEqual(270);
     expect(elapsed).toBeLessThan(2_000);
     expect(t.logs.some((l) => l.event === 'shutdown_timeout')).toBe(true);
 
