@@ -11,13 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HocuspocusProvider } from '@hocuspocus/provider';
-import * as Y from 'yjs';
 import { Metrics } from '../extensions/Metrics.ts';
 import { Authenticator } from '../src/auth.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { TutorboardServer } from '../src/server.ts';
+import { acknowledgedUpdates } from './whiteboardLoad.ts';
 
 const { values } = parseArgs({
   options: { clients: { type: 'string', default: '4' }, updates: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '5' } },
@@ -27,18 +26,6 @@ const updatesPerClient = Number(values.updates);
 const rounds = Number(values.rounds);
 const secret = 'bench-secret-that-is-long-enough-for-hs256';
 
-function waitFor(provider: HocuspocusProvider, done: () => boolean, event: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!done()) return;
-      provider.off(event, check);
-      resolve();
-    };
-    provider.on(event, check);
-    check();
-  });
-}
-
 async function run(metrics: boolean): Promise<{ perSecond: number; scrapeMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'tutorboard-bench-'));
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: join(dir, 'db'), JWT_SECRET: secret });
@@ -46,25 +33,16 @@ async function run(metrics: boolean): Promise<{ perSecond: number; scrapeMs: num
   const port = await server.listen();
   const token = new Authenticator({ secret }).sign({ sub: 'bench', sid: 'bench' }, 600);
   const url = `ws://127.0.0.1:${port}/ws/v2/session/bench/whiteboard`;
-  const providers = Array.from({ length: clients }, () => new HocuspocusProvider({ url, name: 'bench', token, document: new Y.Doc() }));
-  await Promise.all(providers.map((p) => waitFor(p, () => p.isSynced, 'synced')));
-  const started = performance.now();
-  providers.forEach((p, c) => {
-    const shapes = p.document.getMap('shapes');
-    for (let i = 0; i < updatesPerClient; i += 1) shapes.set(`c${c}-${i}`, { x: i, y: c, kind: 'stroke' });
-  });
-  await Promise.all(providers.map((p) => waitFor(p, () => p.unsyncedChanges === 0, 'unsyncedChanges')));
-  const ms = performance.now() - started;
+  const { perSecond } = await acknowledgedUpdates(url, token, clients, updatesPerClient);
   let scrapeMs = Number.NaN;
   if (metrics) {
     const scrapeStarted = performance.now();
     await server.metrics.scrape();
     scrapeMs = performance.now() - scrapeStarted;
   }
-  for (const p of providers) p.destroy();
   await server.shutdown();
   rmSync(dir, { recursive: true, force: true });
-  return { perSecond: (clients * updatesPerClient) / (ms / 1000), scrapeMs };
+  return { perSecond, scrapeMs };
 }
 
 function observeCost(count: number): number {

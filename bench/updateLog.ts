@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HocuspocusProvider } from '@hocuspocus/provider';
 import { Server } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { Authenticator } from '../src/auth.ts';
@@ -21,37 +20,15 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { TutorboardServer } from '../src/server.ts';
 import { SqliteStore } from '../src/storage/SqliteStore.ts';
+import { acknowledgedUpdates } from './whiteboardLoad.ts';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '4' }, updates: { type: 'string', default: '2000' } } });
 const clients = Number(values.clients);
 const updatesPerClient = Number(values.updates);
 const secret = 'bench-secret-that-is-long-enough-for-hs256';
 
-function waitFor(provider: HocuspocusProvider, done: () => boolean, event: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (done()) {
-        provider.off(event, check);
-        resolve();
-      }
-    };
-    provider.on(event, check);
-    check();
-  });
-}
-
-async function drive(url: string, token: string | null): Promise<{ perSecond: number; ms: number }> {
-  const providers = Array.from({ length: clients }, () => new HocuspocusProvider({ url, name: 'bench', token, document: new Y.Doc() }));
-  await Promise.all(providers.map((p) => waitFor(p, () => p.isSynced, 'synced')));
-  const started = performance.now();
-  providers.forEach((p, c) => {
-    const shapes = p.document.getMap('shapes');
-    for (let i = 0; i < updatesPerClient; i += 1) shapes.set(`c${c}-${i}`, { x: i, y: c, kind: 'stroke' });
-  });
-  await Promise.all(providers.map((p) => waitFor(p, () => p.unsyncedChanges === 0, 'unsyncedChanges')));
-  const ms = performance.now() - started;
-  for (const p of providers) p.destroy();
-  return { perSecond: (clients * updatesPerClient) / (ms / 1000), ms };
+async function drive(url: string, token: string | null) {
+  return acknowledgedUpdates(url, token, clients, updatesPerClient);
 }
 
 async function bareHocuspocus() {
