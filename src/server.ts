@@ -273,15 +273,8 @@ export class TutorboardServer {
 
   /** Tutor and whiteboard sockets get 1012 so clients reconnect (elsewhere); idempotent. */
   private closeSockets(): void {
-    this.emitShutdown();
+    this.tutor.onShutdown();
     this.whiteboard.closeAll(CloseCode.ServiceRestart, 'server restarting');
-  }
-
-  /** Lets extensions close their own sockets with the restart code before documents unload. */
-  private emitShutdown(): void {
-    for (const extension of this.hocuspocus.configuration.extensions) {
-      (extension as { onShutdown?: () => void }).onShutdown?.();
-    }
   }
 
   /**

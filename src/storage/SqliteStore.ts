@@ -64,6 +64,9 @@ export class SqliteStore {
         `SELECT 1 AS found FROM documents WHERE name = ?
          UNION ALL SELECT 1 FROM document_updates WHERE document_name = ? LIMIT 1`,
       ),
+      // Taking the write lock and letting go is the cheapest honest "can we write" probe.
+      begin: this.db.prepare('BEGIN IMMEDIATE'),
+      rollback: this.db.prepare('ROLLBACK'),
     };
   }
 
@@ -113,8 +116,8 @@ export class SqliteStore {
   isWritable(): boolean {
     if (this.closed) return false;
     try {
-      this.db.prepare('BEGIN IMMEDIATE').run();
-      this.db.prepare('ROLLBACK').run();
+      this.statements.begin.run();
+      this.statements.rollback.run();
       return true;
     } catch {
       return false;
