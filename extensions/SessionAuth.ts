@@ -16,7 +16,7 @@ import type { Authenticator, Principal } from '../src/auth.ts';
 import { TutorboardError } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
 import type { ConnectionRegistry } from '../src/registry.ts';
-import type { WhiteboardContext } from '../src/WhiteboardContext.ts';
+import type { WhiteboardContext } from '../src/whiteboard/WhiteboardContext.ts';
 
 export interface SessionAuthConfiguration {
   authenticator: Authenticator;

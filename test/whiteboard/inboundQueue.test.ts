@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InboundQueue } from '../../src/InboundQueue.ts';
+import { InboundQueue } from '../../src/whiteboard/InboundQueue.ts';
 
 function frame(n: number): Uint8Array {
   return new Uint8Array([n & 0xff, n >> 8]);

@@ -8,12 +8,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Hocuspocus, WebSocketLike } from '@hocuspocus/server';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { tokenFromRequest, type Authenticator } from './auth.ts';
-import { describe } from './errors.ts';
+import { tokenFromRequest, type Authenticator } from '../auth.ts';
+import { describe } from '../errors.ts';
 import { InboundQueue } from './InboundQueue.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import { observeCloses } from './observeCloses.ts';
-import type { ConnectionRegistry } from './registry.ts';
+import type { ConnectionRegistry } from '../registry.ts';
 import type { WhiteboardContext } from './WhiteboardContext.ts';
 
 export interface WhiteboardSocketsOptions {

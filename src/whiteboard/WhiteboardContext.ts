@@ -3,7 +3,7 @@
  * is fixed at upgrade time; a principal is present when the upgrade carried a valid header or
  * query token, otherwise the provider's own token is verified in onAuthenticate.
  */
-import type { Principal } from './auth.ts';
+import type { Principal } from '../auth.ts';
 
 export interface WhiteboardContext {
   connectionId: string;
