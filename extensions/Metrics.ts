@@ -25,6 +25,8 @@ export interface MetricsSources {
   tutor: { readonly stats: Readonly<TutorStats>; readonly roomCount: number };
   /** Emits `snapshot` (meta with `reason`, optionally a duration in ms as second argument). */
   snapshots?: Pick<EventEmitter, 'on' | 'off'>;
+  /** Failed writes by operation, and whether storage takes writes now. */
+  storageHealth?: { readonly errors: ReadonlyMap<string, number>; readonly ok: boolean };
 }
 
 export interface MetricsConfiguration {
@@ -82,6 +84,7 @@ export class Metrics implements Extension {
   private readonly compactionDuration: Histogram;
   private readonly snapshotsTaken: Counter<'reason'>;
   private readonly snapshotDuration: Histogram<'reason'>;
+  private readonly updatesRefused: Counter<'reason'>;
 
   constructor(configuration: Partial<MetricsConfiguration> & Pick<MetricsConfiguration, 'sources'>) {
     this.configuration = Object.freeze({ ...defaultMetricsConfiguration, ...configuration });
@@ -202,6 +205,30 @@ export class Metrics implements Extension {
       buckets: this.configuration.storeBucketsS,
       registers,
     });
+    new Counter({
+      name: name('storage_errors_total'),
+      help: 'Failed storage writes (update log appends, compactions, readiness probes), by operation.',
+      labelNames: ['operation'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [operation, n] of sources.storageHealth?.errors ?? []) this.inc({ operation }, n);
+      },
+    });
+    new Gauge({
+      name: name('storage_up'),
+      help: '1 while storage takes writes, 0 from a failed write until a write or probe succeeds again.',
+      registers,
+      collect() {
+        this.set(sources.storageHealth?.ok === false ? 0 : 1);
+      },
+    });
+    this.updatesRefused = new Counter({
+      name: name('whiteboard_updates_refused_total'),
+      help: 'Whiteboard updates neither applied nor acknowledged, by reason (storage_unavailable, invalid_update, board_too_large).',
+      labelNames: ['reason'],
+      registers,
+    });
     this.snapshotsTaken = new Counter({ name: name('snapshots_total'), help: 'Snapshots stored, by reason.', labelNames: ['reason'], registers });
     this.snapshotDuration = new Histogram({
       name: name('snapshot_duration_seconds'),
@@ -249,6 +276,11 @@ export class Metrics implements Extension {
   observeAppend(bytes: number, durationMs: number): void {
     this.appendDuration.observe(durationMs / 1000);
     this.appendedBytes.inc(bytes);
+  }
+
+  /** A client's whiteboard update that was not applied (DurableUpdates). */
+  updateRefused(reason: string): void {
+    this.updatesRefused.inc({ reason });
   }
 
   observeCompaction(durationMs: number): void {

@@ -19,7 +19,8 @@ export interface OperationsServer {
   readonly authenticator: Authenticator;
   readonly registry: ConnectionRegistry;
   readonly logger: Logger;
-  readonly store: { isWritable(): boolean; pending(name: string): { updates: number; bytes: number } };
+  readonly store: { pending(name: string): { updates: number; bytes: number } };
+  readonly storageHealth: OpsTarget['storage'];
   readonly persistence: { flush(name: string, document: Y.Doc): void };
   readonly tutor: AdminTarget['tutor'];
   readonly metrics: { scrape(): Promise<{ contentType: string; body: string }> };
@@ -56,7 +57,7 @@ export class OperationsApi implements Extension {
       get isShuttingDown() {
         return server.isShuttingDown;
       },
-      store: server.store,
+      storage: server.storageHealth,
       metricsToken,
       scrapeMetrics: async () => {
         if (!metricsEnabled) throw new NotFoundError('metrics are turned off in this server', 'metrics_disabled');

@@ -2,9 +2,12 @@
  * Crash-safe persistence on @hocuspocus/extension-database.
  *
  * Stock Hocuspocus stores a document on a debounce (up to 10 s), so a crash loses what clients
- * were already told was synced. Here every update is appended to the SQLite log synchronously
- * inside the Y.Doc 'update' event — before Hocuspocus sends the SyncStatus acknowledgement —
- * and the debounced store only compacts (full state written, log trimmed, one transaction).
+ * were already told was synced. Here every update is in the SQLite log before it is applied:
+ * a client's update is logged by `DurableUpdates` before Hocuspocus applies and acknowledges it
+ * (log-before-apply), and an update that does not come from a client (a restore) is logged by
+ * whoever makes it, marked with `loggedOrigin`. The debounced store only compacts (full state
+ * written, log trimmed, one transaction), and never trims an entry that is logged but not yet
+ * applied.
  */
 import type {
   Extension,
@@ -17,9 +20,12 @@ import * as Y from 'yjs';
 import { DocumentLoadError } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
 import type { SqliteStore } from '../src/storage/SqliteStore.ts';
+import type { StorageHealth } from '../src/storage/StorageHealth.ts';
 
 export interface PersistenceConfiguration {
   store: SqliteStore;
+  /** Told about every failed and every successful write. */
+  health?: StorageHealth;
   logger?: Logger;
   /** Called after each append, with its duration; for metrics. */
   onAppend?: (documentName: string, bytes: number, durationMs: number) => void;
@@ -30,12 +36,40 @@ export interface PersistenceConfiguration {
 /** Rejection Hocuspocus forwards to the provider (`onAuthenticationFailed({ reason })`). */
 export const documentLoadFailedReason = 'document-load-failed';
 
+const logged = Symbol('tutorboard.logged');
+
+/**
+ * A transaction origin for an update its maker has already appended to the log; Persistence
+ * does not append it again.
+ */
+export function loggedOrigin<T extends object>(origin: T): T {
+  return Object.assign(origin, { [logged]: true });
+}
+
+function isLogged(origin: unknown): boolean {
+  if (typeof origin !== 'object' || origin === null) return false;
+  // Clients' updates are logged by DurableUpdates before Hocuspocus applies them.
+  return (origin as { source?: unknown }).source === 'connection' || logged in origin;
+}
+
+interface DocumentLog {
+  doc: Y.Doc;
+  listener: (update: Uint8Array, origin: unknown) => void;
+  /** Stored state plus logged updates, in bytes: what the board costs on disk until compaction. */
+  bytes: number;
+  /** Log ids appended but not yet applied to the document: compaction must not trim them. */
+  unapplied: Set<number>;
+}
+
 export class Persistence extends Database implements Extension {
   extensionName = 'Persistence';
   private readonly store: SqliteStore;
+  private readonly health: StorageHealth | undefined;
   private readonly logger: Logger | undefined;
   private readonly hooks: Pick<PersistenceConfiguration, 'onAppend' | 'onCompact'>;
-  private readonly listeners = new Map<string, { doc: Y.Doc; listener: (update: Uint8Array) => void }>();
+  private readonly logs = new Map<string, DocumentLog>();
+  /** Sizes measured by `read`, picked up when the document finishes loading. */
+  private readonly loadedBytes = new Map<string, number>();
 
   constructor(configuration: PersistenceConfiguration) {
     super({
@@ -43,6 +77,7 @@ export class Persistence extends Database implements Extension {
       store: async ({ documentName, state }) => this.compact(documentName, state),
     });
     this.store = configuration.store;
+    this.health = configuration.health;
     this.logger = configuration.logger;
     this.hooks = { onAppend: configuration.onAppend, onCompact: configuration.onCompact };
   }
@@ -54,8 +89,13 @@ export class Persistence extends Database implements Extension {
     const doc = new Y.Doc({ gc: true });
     try {
       // Applying each part (rather than Y.mergeUpdates) is what actually detects corrupt bytes.
+      let bytes = state?.byteLength ?? 0;
       if (state) Y.applyUpdate(doc, state);
-      for (const update of updates) Y.applyUpdate(doc, update);
+      for (const update of updates) {
+        Y.applyUpdate(doc, update);
+        bytes += update.byteLength;
+      }
+      this.loadedBytes.set(documentName, bytes);
       return Y.encodeStateAsUpdate(doc);
     } catch (error) {
       throw new DocumentLoadError(documentName, error);
@@ -76,39 +116,91 @@ export class Persistence extends Database implements Extension {
   }
 
   async afterLoadDocument({ document, documentName }: afterLoadDocumentPayload): Promise<void> {
-    const listener = (update: Uint8Array) => this.append(documentName, update);
+    const listener = (update: Uint8Array, origin: unknown) => this.onUpdate(documentName, update, origin);
     document.on('update', listener);
-    this.listeners.set(documentName, { doc: document, listener });
+    const bytes = this.loadedBytes.get(documentName) ?? 0;
+    this.loadedBytes.delete(documentName);
+    this.logs.set(documentName, { doc: document, listener, bytes, unapplied: new Set() });
   }
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
-    const entry = this.listeners.get(documentName);
+    const entry = this.logs.get(documentName);
     entry?.doc.off('update', entry.listener);
-    this.listeners.delete(documentName);
+    this.logs.delete(documentName);
     this.store.release(documentName);
   }
 
   /**
-   * Compacts a loaded document now (admin flush, shutdown). A document still loading is skipped:
-   * Hocuspocus lists it before its content is read, and its empty state would replace the stored one.
+   * Appends an update to a loaded document's log before it is applied; committed when this
+   * returns. Call `applied(documentName, id)` once it is in the document. Throws (and tells
+   * the health tracker) when the store refuses the write.
+   */
+  append(documentName: string, update: Uint8Array): number {
+    const started = performance.now();
+    let id: number;
+    try {
+      id = this.store.append(documentName, update);
+    } catch (error) {
+      this.health?.failed('append', error);
+      throw error;
+    }
+    this.health?.succeeded();
+    const entry = this.logs.get(documentName);
+    if (entry) {
+      entry.bytes += update.byteLength;
+      entry.unapplied.add(id);
+    }
+    this.hooks.onAppend?.(documentName, update.byteLength, performance.now() - started);
+    return id;
+  }
+
+  /** The update logged as `id` is now part of the document (or was refused): compaction may trim it. */
+  applied(documentName: string, id: number): void {
+    this.logs.get(documentName)?.unapplied.delete(id);
+  }
+
+  /** What a loaded board costs in storage now (compacted state + log), in bytes; an upper bound of its state. */
+  storedBytes(documentName: string): number {
+    return this.logs.get(documentName)?.bytes ?? 0;
+  }
+
+  /**
+   * Compacts a loaded document now (admin flush, shutdown, size check). A document still
+   * loading is skipped: Hocuspocus lists it before its content is read, and its empty state
+   * would replace the stored one.
    */
   flush(documentName: string, document: Y.Doc & { isLoading?: boolean }): void {
     if (document.isLoading) return;
     this.compact(documentName, Y.encodeStateAsUpdate(document));
   }
 
-  private append(documentName: string, update: Uint8Array): void {
-    const started = performance.now();
-    // A throw here propagates out of Y.applyUpdate, so Hocuspocus closes that connection
-    // without acknowledging: the client keeps the update as unsynced and sends it again.
-    this.store.append(documentName, update);
-    this.hooks.onAppend?.(documentName, update.byteLength, performance.now() - started);
+  /** An update nobody logged before applying it (none today; a safety net for extensions) is appended here. */
+  private onUpdate(documentName: string, update: Uint8Array, origin: unknown): void {
+    if (isLogged(origin)) return;
+    try {
+      // Applied already: the event fires after the transaction.
+      this.applied(documentName, this.append(documentName, update));
+    } catch (error) {
+      // Never rethrow inside a Y.Doc event: Yjs would be left mid-transaction and the document
+      // would stop emitting updates. The debounced compaction stores this change later.
+      this.logger?.error({ documentName, err: error }, 'an update with no client could not be logged; compaction will store it');
+    }
   }
 
   private compact(documentName: string, state: Uint8Array): void {
     if (!this.store.isOpen) return;
     const started = performance.now();
-    this.store.compact(documentName, state);
+    const entry = this.logs.get(documentName);
+    const upTo = entry && entry.unapplied.size > 0 ? Math.min(...entry.unapplied) - 1 : undefined;
+    try {
+      if (upTo === undefined) this.store.compact(documentName, state);
+      else this.store.compact(documentName, state, upTo);
+    } catch (error) {
+      this.health?.failed('compact', error);
+      throw error;
+    }
+    this.health?.succeeded();
+    if (entry) entry.bytes = state.byteLength + (upTo === undefined ? 0 : this.store.pending(documentName).bytes);
     this.hooks.onCompact?.(documentName, state.byteLength, performance.now() - started);
   }
 }

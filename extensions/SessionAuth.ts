@@ -7,11 +7,11 @@
  */
 import type {
   Extension,
-  connectedPayload,
   onAuthenticatePayload,
   onDisconnectPayload,
   onTokenSyncPayload,
 } from '@hocuspocus/server';
+import { admit, type AdmissionLimits } from '../src/admission.ts';
 import type { Authenticator, Principal } from '../src/auth.ts';
 import { TutorboardError } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
@@ -24,6 +24,8 @@ export interface SessionAuthConfiguration {
   logger?: Logger;
   /** Called with a reason code whenever authentication fails; for metrics. */
   onFailure?: (reason: string) => void;
+  /** Per-session and per-user connection limits, checked once the token says who connects. */
+  limits: AdmissionLimits;
 }
 
 /** What Hocuspocus passes to the provider's `onAuthenticationFailed({ reason })`. */
@@ -58,6 +60,8 @@ export class SessionAuth implements Extension {
     }
     // Observers watch; MessageReceiver refuses their updates and reports them unsynced.
     if (principal.role === 'observer') connectionConfig.readOnly = true;
+    this.register(context, principal, documentName);
+    context.authenticated();
     return { principal };
   }
 
@@ -74,11 +78,21 @@ export class SessionAuth implements Extension {
     }
   }
 
-  async connected({ context }: connectedPayload<WhiteboardContext>): Promise<void> {
-    const principal = context.principal;
-    if (!principal) return;
-    const { registry } = this.configuration;
+  /**
+   * Counts the socket in its session as soon as it authenticates (not once its document has
+   * loaded), so that sockets authenticating at the same time cannot all pass the limits.
+   */
+  private register(context: WhiteboardContext, principal: Principal, documentName: string): void {
+    const { registry, limits } = this.configuration;
     if (registry.get(context.connectionId)) return;
+    // The socket closed while its token was checked: registering it now would never be undone.
+    if (!context.isOpen()) throw { reason: 'socket closed' };
+    try {
+      admit(registry, context.sessionId, principal, limits);
+    } catch (error) {
+      this.fail((error as TutorboardError).code, context, documentName, error);
+      throw rejection(error);
+    }
     registry.add({
       connectionId: context.connectionId,
       sessionId: context.sessionId,

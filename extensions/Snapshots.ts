@@ -26,6 +26,7 @@ import { NotFoundError, describe } from '../src/errors.ts';
 import { handleSnapshotRequest } from '../src/http/snapshotRoutes.ts';
 import type { Logger } from '../src/logger.ts';
 import { restoreDocument } from '../src/restoreDocument.ts';
+import { loggedOrigin, type Persistence } from './Persistence.ts';
 import { stateHash } from '../src/stateHash.ts';
 import type { SqliteStore } from '../src/storage/SqliteStore.ts';
 import { SnapshotStore, type Snapshot, type NewSnapshot, type SnapshotMeta, type SnapshotReason } from '../src/storage/SnapshotStore.ts';
@@ -41,8 +42,11 @@ export interface WhiteboardRestoredMessage {
 export interface SnapshotsConfiguration {
   /** The server's SQLite store; snapshot rows live in the same file (migration 0002). */
   store: SqliteStore;
-  /** Reads a document that is not loaded: stored state plus update log, as one update. */
-  persistence: { read(documentName: string): Uint8Array | null };
+  /**
+   * Reads a document that is not loaded (stored state plus update log, as one update); logs a
+   * restore's edit before it is applied.
+   */
+  persistence: Pick<Persistence, 'read' | 'append' | 'applied'>;
   /** Verifies admin tokens for the HTTP API; without one the API is not served (offline CLI). */
   authenticator?: Authenticator;
   /**
@@ -172,10 +176,11 @@ export class Snapshots extends EventEmitter implements Extension {
   }
 
   /**
-   * Takes a `pre-restore` snapshot of the live document, then applies the forward edit to the
-   * snapshot's content, both in one SQLite transaction (Persistence appends the edit to the log
-   * from inside the Y.Doc update event). An unknown snapshot fails before anything happens; a
-   * restore that fails before touching the document rolls the pre-restore snapshot back too.
+   * Computes the forward edit on a copy of the live document, then commits a `pre-restore`
+   * snapshot and the edit to the update log in one SQLite transaction, and only then applies
+   * the edit to the live document (log-before-apply, like clients' updates). An unknown
+   * snapshot or an edit that cannot be computed fails before anything is stored; a failed
+   * commit leaves the live board untouched.
    */
   async restore(sessionId: string, snapshotId: number, by: string): Promise<RestoreResult> {
     const snapshot = this.get(sessionId, snapshotId);
@@ -185,34 +190,21 @@ export class Snapshots extends EventEmitter implements Extension {
     let result: RestoreResult;
     try {
       const doc = connection.document!;
-      let touched = false;
-      const onUpdate = () => (touched = true);
-      doc.on('update', onUpdate);
-      let failure: unknown;
-      let pre: { snapshot: SnapshotMeta; created: boolean } | undefined;
-      let preMs = 0;
       const origin: LocalTransactionOrigin = { source: 'local', context: { snapshotRestore: { snapshotId, by } } };
-      try {
-        result = this.configuration.store.db.transaction(() => {
-          // Not `take`: the row is announced only once the transaction has committed.
-          const started = performance.now();
-          pre = this.store.create(this.row(sessionId, doc, 'pre-restore', by, `before restoring snapshot ${snapshotId}`));
-          preMs = performance.now() - started;
-          let changed = false;
-          try {
-            changed = restoreDocument(doc, target, origin).changed;
-          } catch (error) {
-            // Rolling back after the document changed would drop an edit clients already have.
-            if (!touched) throw error;
-            failure = error;
-          }
-          return { restoredFrom: snapshotId, preRestoreSnapshotId: pre.snapshot.id, changed };
-        })();
-      } finally {
-        doc.off('update', onUpdate);
+      const edit = forwardEdit(doc, target, origin);
+      const started = performance.now();
+      const { persistence } = this.configuration;
+      const pre = this.configuration.store.db.transaction(() => {
+        // Not `take`: the row is announced only once the transaction has committed.
+        const row = this.store.create(this.row(sessionId, doc, 'pre-restore', by, `before restoring snapshot ${snapshotId}`));
+        return { ...row, logId: edit ? persistence.append(sessionId, edit) : undefined };
+      })();
+      if (pre.created) this.emit('snapshot', pre.snapshot, performance.now() - started);
+      if (edit) {
+        Y.applyUpdate(doc, edit, loggedOrigin(origin));
+        persistence.applied(sessionId, pre.logId!);
       }
-      if (pre?.created) this.emit('snapshot', pre.snapshot, preMs);
-      if (failure) throw failure;
+      result = { restoredFrom: snapshotId, preRestoreSnapshotId: pre.snapshot.id, changed: edit !== undefined };
     } finally {
       target.destroy();
       // With clients connected the usual debounced compaction follows; the edit is already in
@@ -291,4 +283,22 @@ function unknownSession(sessionId: string): NotFoundError {
 
 function unknownSnapshot(sessionId: string, snapshotId: number): NotFoundError {
   return new NotFoundError(`no snapshot ${snapshotId} in session "${sessionId}"`, 'snapshot_not_found');
+}
+
+/**
+ * The update that turns `live` into `target`'s content, computed on a copy so that nothing
+ * touches the live document before the update is logged; undefined when they already match.
+ */
+function forwardEdit(live: Y.Doc, target: Y.Doc, origin: LocalTransactionOrigin): Uint8Array | undefined {
+  const copy = new Y.Doc({ gc: live.gc });
+  const updates: Uint8Array[] = [];
+  try {
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(live));
+    copy.on('update', (update: Uint8Array) => updates.push(update));
+    const { changed } = restoreDocument(copy, target, origin);
+    if (!changed || updates.length === 0) return undefined;
+    return updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
+  } finally {
+    copy.destroy();
+  }
 }

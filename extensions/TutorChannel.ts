@@ -75,6 +75,7 @@ export class TutorChannel implements Extension {
       const token = tokenFromRequest(request.headers.authorization, url);
       if (token === undefined) throw new UnauthorizedError('missing token: send "Authorization: Bearer <token>" or ?token=');
       const principal = this.configuration.authenticator.authenticate(token, route.sessionId);
+      this.configuration.admit?.(route.sessionId, principal);
       const resume = parseResume(url);
       if (typeof resume === 'string') throw new BadRequestError(resume, 'invalid_since');
       const { sessionId } = route;

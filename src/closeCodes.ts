@@ -6,6 +6,8 @@ export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
   UnsupportedData: 1003,
+  /** A whiteboard frame whose Yjs update cannot be decoded; nothing of it was stored or applied. */
+  InvalidPayload: 1007,
   PolicyViolation: 1008,
   MessageTooBig: 1009,
   InternalError: 1011,
@@ -19,6 +21,11 @@ export const CloseCode = {
   DocumentLoadFailed: 4500,
   /** The connection stopped answering heartbeats. */
   Stale: 4408,
+  /**
+   * Storage refused the write of this connection's update: it was neither applied nor
+   * acknowledged; the provider reconnects and sends it again.
+   */
+  StorageUnavailable: 4503,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

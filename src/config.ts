@@ -4,8 +4,10 @@
  * The README's configuration tables list every variable read here, with its default.
  */
 import { readFileSync } from 'node:fs';
+import type { AdmissionLimits } from './admission.ts';
 import { ConfigError } from './errors.ts';
-import { defaultTutorChannelConfiguration as tutorDefaults, type TutorChannelConfiguration } from './tutor/TutorChannelConfiguration.ts';
+import { defaultSocketLimits as socketDefaults, type SocketLimits } from './whiteboard/SocketGuard.ts';
+import { defaultTutorChannelConfiguration as tutorDefaults, type TutorChannelCollaborators, type TutorChannelConfiguration } from './tutor/TutorChannelConfiguration.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -18,11 +20,17 @@ export interface Config {
   jwt: { secret?: string; publicKey?: string; issuer?: string; audience?: string };
   /** Largest WebSocket frame on the whiteboard path; larger closes that socket with 1009. */
   maxMessageBytes: number;
+  /** Largest a board's stored Yjs state may grow; an update past it is refused (read-only, with the reason). */
+  maxBoardBytes: number;
+  /** Free disk space below which storage counts as failing (readiness 503). */
+  storageMinFreeBytes: number;
   shutdownTimeoutMs: number;
   /** Open WebSocket connections (both paths) beyond which upgrades get 503. */
   maxConnections: number;
-  /** Registered connections of one session (both paths) beyond which upgrades get 429. */
-  maxConnectionsPerSession: number;
+  /** Connections of one session beyond which students and observers get 429; and of one user in a session. */
+  admission: AdmissionLimits;
+  /** Pre-authentication, attachment and awareness bounds of each whiteboard socket. */
+  socketLimits: SocketLimits;
   /** Wait between "not ready" and closing sockets on shutdown, so a load balancer drains first. */
   drainDelayMs: number;
   /** Hocuspocus debounce for compaction of the update log. */
@@ -33,7 +41,7 @@ export interface Config {
   /** How long SQLite waits for another process's lock; the event loop waits with it. */
   sqliteBusyTimeoutMs: number;
   /** The tutor channel's settings; their meaning and defaults are documented in TutorChannelConfiguration. */
-  tutor: Omit<TutorChannelConfiguration, 'authenticator' | 'registry' | 'logger' | 'closeGraceMs'>;
+  tutor: Omit<TutorChannelConfiguration, TutorChannelCollaborators | 'closeGraceMs'>;
   snapshots: { intervalMs: number; keep: number };
   /** Where CLI commands reach the running server (TUTORBOARD_URL, default http://127.0.0.1:PORT). */
   tutorboardUrl: string;
@@ -107,6 +115,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (staleTimeoutMs < heartbeatIntervalMs) {
     throw new ConfigError('STALE_TIMEOUT_MS', `must be at least HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs})`);
   }
+  const maxBoardBytes = int(env, 'MAX_BOARD_BYTES', 16 * 1024 * 1024, 1024);
   const config: Config = {
     port: int(env, 'PORT', 1234, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
@@ -114,11 +123,24 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: oneOf(env, 'LOG_LEVEL', levels, 'info'),
     production,
     jwt: { secret, publicKey, issuer: optional(env, 'JWT_ISSUER'), audience: optional(env, 'JWT_AUDIENCE') },
-    maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024),
+    maxBoardBytes,
+    // A provider sends all its offline work in one frame: the default fits any board the cap allows.
+    maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', maxBoardBytes + 1024 * 1024, 1024),
+    storageMinFreeBytes: int(env, 'STORAGE_MIN_FREE_BYTES', 16 * 1024 * 1024),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
     drainDelayMs: int(env, 'DRAIN_DELAY_MS', 0),
     maxConnections: int(env, 'MAX_CONNECTIONS', 10_000, 1),
-    maxConnectionsPerSession: int(env, 'MAX_CONNECTIONS_PER_SESSION', 100, 1),
+    admission: {
+      maxConnectionsPerSession: int(env, 'MAX_CONNECTIONS_PER_SESSION', 100, 1),
+      maxConnectionsPerUser: int(env, 'MAX_CONNECTIONS_PER_USER', 20, 1),
+    },
+    socketLimits: {
+      maxUnauthenticatedBytes: int(env, 'MAX_UNAUTHENTICATED_BYTES', socketDefaults.maxUnauthenticatedBytes, 1024),
+      authTimeoutMs: int(env, 'AUTH_TIMEOUT_MS', socketDefaults.authTimeoutMs, 100),
+      maxDocumentsPerSocket: int(env, 'MAX_DOCUMENTS_PER_SOCKET', socketDefaults.maxDocumentsPerSocket, 1),
+      maxAwarenessBytes: int(env, 'MAX_AWARENESS_BYTES', socketDefaults.maxAwarenessBytes, 256),
+      maxAwarenessClients: int(env, 'MAX_AWARENESS_CLIENTS', socketDefaults.maxAwarenessClients, 1),
+    },
     storeDebounceMs: int(env, 'STORE_DEBOUNCE_MS', 2_000),
     storeMaxDebounceMs: int(env, 'STORE_MAX_DEBOUNCE_MS', 10_000),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),

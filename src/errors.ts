@@ -52,7 +52,7 @@ export class ConflictError extends TutorboardError {
 
 /** A connection limit is reached; the client should retry later (or elsewhere). */
 export class CapacityError extends TutorboardError {
-  constructor(message: string, code: 'server_full' | 'session_full', status: 429 | 503) {
+  constructor(message: string, code: 'server_full' | 'session_full' | 'user_connections_full', status: 429 | 503) {
     super(message, code, status, CloseCode.TryAgainLater);
   }
 }

@@ -95,6 +95,13 @@ export class ConnectionRegistry extends EventEmitter<RegistryEvents> {
     return this.bySession.get(sessionId)?.size ?? 0;
   }
 
+  /** How many connections one user has in a session, both paths together. */
+  userConnections(sessionId: string, userId: string): number {
+    let n = 0;
+    for (const connection of this.bySession.get(sessionId)?.values() ?? []) if (connection.userId === userId) n += 1;
+    return n;
+  }
+
   hasSession(sessionId: string): boolean {
     return this.bySession.has(sessionId);
   }

@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Hocuspocus, type Extension } from '@hocuspocus/server';
+import { admit } from './admission.ts';
 import { Authenticator } from './auth.ts';
 import { CloseCode } from './closeCodes.ts';
 import type { Config } from './config.ts';
@@ -17,11 +18,14 @@ import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
 import { parseSessionRoute, requestUrl } from './routes.ts';
 import { SqliteStore } from './storage/SqliteStore.ts';
+import { StorageHealth } from './storage/StorageHealth.ts';
 import { rejectUpgrade } from './upgradeResponse.ts';
 import type { WhiteboardContext } from './whiteboard/WhiteboardContext.ts';
 import { WhiteboardSockets } from './whiteboard/WhiteboardSockets.ts';
 import { version } from './version.ts';
 import { sendJson } from './http/json.ts';
+import { AwarenessOwnership } from '../extensions/AwarenessOwnership.ts';
+import { DurableUpdates } from '../extensions/DurableUpdates.ts';
 import { Metrics } from '../extensions/Metrics.ts';
 import { OperationsApi } from '../extensions/OperationsApi.ts';
 import { Persistence } from '../extensions/Persistence.ts';
@@ -46,7 +50,9 @@ export class TutorboardServer {
   readonly registry = new ConnectionRegistry();
   readonly metrics: Metrics;
   readonly store: SqliteStore;
+  readonly storageHealth: StorageHealth;
   readonly persistence: Persistence;
+  readonly durableUpdates: DurableUpdates;
   readonly snapshots: Snapshots;
   readonly tutor: TutorChannel;
   readonly hocuspocus: Hocuspocus<WhiteboardContext>;
@@ -66,15 +72,24 @@ export class TutorboardServer {
     this.store = new SqliteStore(config.databasePath, {
       synchronous: config.sqliteSynchronous,
       busyTimeoutMs: config.sqliteBusyTimeoutMs,
+      minFreeBytes: config.storageMinFreeBytes,
     });
+    this.storageHealth = new StorageHealth({ logger: this.logger, probe: () => this.store.probe() });
     const metricsOn = options.metrics !== false;
     this.metrics = new Metrics({ sources: this });
     this.connectionLog = new ConnectionLog(this.registry, this.logger);
     this.persistence = new Persistence({
       store: this.store,
+      health: this.storageHealth,
       logger: this.logger,
       onAppend: metricsOn ? (_name, bytes, durationMs) => this.metrics.observeAppend(bytes, durationMs) : undefined,
       onCompact: metricsOn ? (_name, _bytes, durationMs) => this.metrics.observeCompaction(durationMs) : undefined,
+    });
+    this.durableUpdates = new DurableUpdates({
+      persistence: this.persistence,
+      maxBoardBytes: config.maxBoardBytes,
+      logger: this.logger,
+      onRefused: metricsOn ? (reason) => this.metrics.updateRefused(reason) : undefined,
     });
     this.snapshots = new Snapshots({
       store: this.store,
@@ -84,12 +99,21 @@ export class TutorboardServer {
       ...config.snapshots,
       notify: (sessionId, message) => this.tutor.publish(sessionId, message),
     });
-    this.tutor = new TutorChannel({ authenticator: this.authenticator, registry: this.registry, logger: this.logger, ...config.tutor });
+    this.tutor = new TutorChannel({
+      authenticator: this.authenticator,
+      registry: this.registry,
+      logger: this.logger,
+      ...config.tutor,
+      admit: (sessionId, principal) => admit(this.registry, sessionId, principal, config.admission),
+    });
     this.hocuspocus = new Hocuspocus<WhiteboardContext>({
       name: 'tutorboard',
       quiet: true,
       debounce: config.storeDebounceMs,
       maxDebounce: config.storeMaxDebounceMs,
+      // Hocuspocus's own pre-auth bounds, in line with the socket guard's (which cuts off first).
+      maxUnauthenticatedQueueSize: config.socketLimits.maxUnauthenticatedBytes,
+      maxPendingDocuments: config.socketLimits.maxDocumentsPerSocket,
       afterUnloadDocument: async () => void this.documentEvents.emit('settled'),
       onDisconnect: async () => void this.documentEvents.emit('settled'),
       extensions: [
@@ -100,9 +124,12 @@ export class TutorboardServer {
           authenticator: this.authenticator,
           registry: this.registry,
           logger: this.logger,
+          limits: config.admission,
           onFailure: (reason) => this.metrics.authFailure('whiteboard', reason),
         }),
+        new AwarenessOwnership({ maxClientsPerConnection: config.socketLimits.maxAwarenessClients, logger: this.logger }),
         this.persistence,
+        this.durableUpdates,
         this.snapshots,
         this.tutor,
         ...(options.extensions ?? []),
@@ -114,6 +141,8 @@ export class TutorboardServer {
       registry: this.registry,
       logger: this.logger,
       maxMessageBytes: config.maxMessageBytes,
+      limits: config.socketLimits,
+      admission: config.admission,
       onCloseSent: (code) => this.metrics.whiteboardCloseSent(code),
     });
     this.httpServer = createHttpServer((req, res) => void this.handleRequest(req, res));
@@ -172,7 +201,7 @@ export class TutorboardServer {
       rejectUpgrade(socket, 503, 'shutting_down', 'server is shutting down; reconnect', { 'Retry-After': '1' });
       return;
     }
-    const full = this.capacityError(request);
+    const full = this.capacityError();
     if (full) {
       this.logger.warn({ event: 'upgrade_refused', reason: full.code, url: redactUrl(request.url ?? '') }, full.message);
       rejectUpgrade(socket, full.status, full.code, full.message, { 'Retry-After': '5' });
@@ -206,20 +235,14 @@ export class TutorboardServer {
     }
   }
 
-  /** Checked before any token work, so a full server spends nothing on a new upgrade. */
-  private capacityError(request: IncomingMessage): CapacityError | undefined {
+  /**
+   * Checked before any token work, so a full server spends nothing on a new upgrade. Session and
+   * user limits need to know who connects: each path checks them once the token is verified.
+   */
+  private capacityError(): CapacityError | undefined {
     const open = this.whiteboard.size + this.tutor.connectionCount;
     if (open >= this.config.maxConnections) {
       return new CapacityError(`server is full (${open} connections, MAX_CONNECTIONS)`, 'server_full', 503);
-    }
-    let route: ReturnType<typeof parseSessionRoute>;
-    try {
-      route = parseSessionRoute(requestUrl(request.url).pathname);
-    } catch {
-      return undefined; // a bad id is answered 400 by the route's own handler
-    }
-    if (route && this.registry.sessionSize(route.sessionId) >= this.config.maxConnectionsPerSession) {
-      return new CapacityError(`session ${route.sessionId} is full (MAX_CONNECTIONS_PER_SESSION)`, 'session_full', 429);
     }
     return undefined;
   }
@@ -254,6 +277,7 @@ export class TutorboardServer {
       this.closeSockets();
     }
     this.flushLoadedDocuments();
+    this.storageHealth.dispose();
     this.store.close();
     this.httpServer.closeAllConnections();
     this.connectionLog.dispose();

@@ -2,7 +2,7 @@
  * The probes and the scrape endpoint:
  *
  *   GET /health   liveness: 200 while the process runs
- *   GET /ready    readiness: 200 only when SQLite takes writes and no shutdown has begun
+ *   GET /ready    readiness: 200 only when SQLite takes a committed write, the disk has room and no shutdown has begun
  *   GET /metrics  Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <it>`
  *
  * Returns false for any other request, so the next handler gets it.
@@ -18,7 +18,8 @@ export interface OpsTarget {
   /** Epoch milliseconds. */
   readonly startedAt: number;
   readonly isShuttingDown: boolean;
-  readonly store: { isWritable(): boolean };
+  /** Runs the storage probe (a committed write and a free-space check) and says what failed. */
+  readonly storage: { check(): boolean; readonly failure: { operation: string; code: string; message: string; since: number } | undefined };
   readonly metricsToken: string | undefined;
   scrapeMetrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -35,7 +36,8 @@ export async function handleOpsRequest(request: IncomingMessage, response: Serve
       sendJson(response, 200, { status: 'ok', version, uptimeS: Math.floor((Date.now() - target.startedAt) / 1000) });
     } else if (pathname === '/ready') {
       const reason = notReadyReason(target);
-      if (reason) sendJson(response, 503, { status: 'unavailable', reason }, { 'Retry-After': '5' });
+      const storage = reason === 'storage_not_writable' ? target.storage.failure : undefined;
+      if (reason) sendJson(response, 503, { status: 'unavailable', reason, ...(storage ? { storage } : {}) }, { 'Retry-After': '5' });
       else sendJson(response, 200, { status: 'ready' });
     } else {
       checkMetricsToken(request, target.metricsToken);
@@ -51,7 +53,7 @@ export async function handleOpsRequest(request: IncomingMessage, response: Serve
 
 function notReadyReason(target: OpsTarget): string | undefined {
   if (target.isShuttingDown) return 'shutting_down';
-  if (!target.store.isWritable()) return 'storage_not_writable';
+  if (!target.storage.check()) return 'storage_not_writable';
   return undefined;
 }
 

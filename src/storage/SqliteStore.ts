@@ -3,7 +3,7 @@
  * All calls are synchronous on purpose: an update is committed before the code that received
  * it returns, which is what lets the server acknowledge only committed updates.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.ts';
@@ -27,6 +27,22 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Apply pending migrations on open (the default). */
   migrate?: boolean;
+  /**
+   * Free space the disk must keep for `probe()` to pass, in bytes: SQLite reuses WAL space, so a
+   * small probe write can succeed on a disk that is full for anything larger.
+   * @default 16777216 (16 MiB)
+   */
+  minFreeBytes?: number;
+}
+
+/** What `probe()` found wrong, with the SQLite or system error code when there is one. */
+export class StorageProbeError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) {
+    super(message);
+    this.name = 'StorageProbeError';
+    this.code = code;
+  }
 }
 
 export class SqliteStore {
@@ -36,9 +52,11 @@ export class SqliteStore {
   /** Highest log id this process has seen per document: compaction trims up to it, never past. */
   private readonly lastLogId = new Map<string, number>();
   private readonly statements;
+  private readonly minFreeBytes: number;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = path;
+    this.minFreeBytes = options.minFreeBytes ?? 16 * 1024 * 1024;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -64,9 +82,9 @@ export class SqliteStore {
         `SELECT 1 AS found FROM documents WHERE name = ?
          UNION ALL SELECT 1 FROM document_updates WHERE document_name = ? LIMIT 1`,
       ),
-      // Taking the write lock and letting go is the cheapest honest "can we write" probe.
-      begin: this.db.prepare('BEGIN IMMEDIATE'),
-      rollback: this.db.prepare('ROLLBACK'),
+      probe: this.db.prepare(
+        'INSERT INTO storage_probe (id, probed_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at',
+      ),
     };
   }
 
@@ -78,18 +96,19 @@ export class SqliteStore {
     return { state: row ? new Uint8Array(row.state) : null, updates: log.map((r) => new Uint8Array(r.data)) };
   }
 
-  /** Appends one update to the log; committed when this returns. */
-  append(name: string, update: Uint8Array): void {
-    const result = this.statements.append.run(name, update, Date.now());
-    this.lastLogId.set(name, Number(result.lastInsertRowid));
+  /** Appends one update to the log; committed when this returns. Returns the row's log id. */
+  append(name: string, update: Uint8Array): number {
+    const id = Number(this.statements.append.run(name, update, Date.now()).lastInsertRowid);
+    this.lastLogId.set(name, id);
+    return id;
   }
 
   /**
    * Replaces the compacted state and trims the log entries it covers, in one transaction. The
-   * caller passes the state of a document that contains every update this process appended.
+   * caller passes the state of a document that contains every log entry up to `upTo` (by default
+   * every entry this process appended).
    */
-  compact(name: string, state: Uint8Array): void {
-    const upTo = this.lastLogId.get(name);
+  compact(name: string, state: Uint8Array, upTo = this.lastLogId.get(name)): void {
     const now = Date.now();
     this.db.transaction(() => {
       this.statements.upsertState.run(name, state, now, now);
@@ -112,12 +131,36 @@ export class SqliteStore {
     this.lastLogId.delete(name);
   }
 
-  /** A cheap write probe for readiness checks. */
-  isWritable(): boolean {
-    if (this.closed) return false;
+  /**
+   * Throws a StorageProbeError unless the store takes a committed write now and the disk keeps
+   * `minFreeBytes` free. Catches a lock held past the busy timeout, a full disk, a read-only or
+   * immutable file or folder, and a closed store.
+   */
+  probe(): void {
+    if (this.closed) throw new StorageProbeError('the store is closed', 'closed');
     try {
-      this.statements.begin.run();
-      this.statements.rollback.run();
+      this.statements.probe.run(Date.now());
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'unknown';
+      throw new StorageProbeError(`a write to ${this.path} failed: ${(error as Error).message}`, code);
+    }
+    if (this.path === ':memory:') return;
+    let free: number;
+    try {
+      const stats = statfsSync(dirname(this.path));
+      free = stats.bavail * stats.bsize;
+    } catch {
+      return; // statfs is not available everywhere; the write above is the real test
+    }
+    if (free < this.minFreeBytes) {
+      throw new StorageProbeError(`only ${free} bytes free on the disk of ${this.path} (need ${this.minFreeBytes})`, 'disk_full');
+    }
+  }
+
+  /** `probe()` as a boolean. */
+  isWritable(): boolean {
+    try {
+      this.probe();
       return true;
     } catch {
       return false;

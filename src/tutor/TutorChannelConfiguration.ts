@@ -3,6 +3,7 @@
  * (TUTOR_*, HEARTBEAT_INTERVAL_MS, STALE_TIMEOUT_MS); these defaults mirror its defaults.
  */
 import type { Authenticator } from '../auth.ts';
+import type { Principal } from '../auth.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionRegistry } from '../registry.ts';
 
@@ -66,9 +67,15 @@ export interface TutorChannelConfiguration {
    * @default 2000
    */
   closeGraceMs: number;
+  /**
+   * Throws a CapacityError when the verified principal may not open another connection in the
+   * session (per-session and per-user limits); the upgrade is then refused with its status.
+   * @default undefined (no limits beyond MAX_CONNECTIONS)
+   */
+  admit?: (sessionId: string, principal: Principal) => void;
 }
 
-export type TutorChannelCollaborators = 'authenticator' | 'registry' | 'logger';
+export type TutorChannelCollaborators = 'authenticator' | 'registry' | 'logger' | 'admit';
 
 export const defaultTutorChannelConfiguration: Omit<TutorChannelConfiguration, TutorChannelCollaborators> = {
   maxMessageBytes: 64 * 1024,

@@ -59,10 +59,15 @@ export class InboundQueue {
     }
   }
 
-  /** Drops what waits (the socket closed: those frames were never acknowledged, the client resends). */
-  clear(): void {
+  /**
+   * Hands over everything that waits, now. Called when the socket closes: every frame received
+   * before a close is applied (a student draws and closes the tab), as stock Hocuspocus does.
+   * The backlog is bounded by `highWater` plus what TCP had buffered, since reading pauses there.
+   */
+  flush(): void {
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
     this.scheduled = undefined;
+    while (this.head < this.waiting.length) this.deliver(this.waiting[this.head++]);
     this.waiting.length = 0;
     this.head = 0;
   }

@@ -13,6 +13,10 @@ export interface WhiteboardContext {
   connectedAt: number;
   /** Closes the WebSocket itself (a Hocuspocus connection close only ends one document). */
   closeSocket(code: number, reason: string): void;
+  /** Lifts the socket's pre-authentication limits once a token has been verified. */
+  authenticated(): void;
+  /** False once the socket has closed (Hocuspocus hands hooks a copy of this object, so a flag would not be seen). */
+  isOpen(): boolean;
   /** How the socket closed; set by the server before Hocuspocus runs onDisconnect. */
   closed?: { code: number; reason: string };
 }

@@ -8,12 +8,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Hocuspocus, WebSocketLike } from '@hocuspocus/server';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { admit, type AdmissionLimits } from '../admission.ts';
 import { tokenFromRequest, type Authenticator } from '../auth.ts';
 import { describe } from '../errors.ts';
 import { InboundQueue } from './InboundQueue.ts';
 import type { Logger } from '../logger.ts';
 import { observeCloses } from './observeCloses.ts';
 import type { ConnectionRegistry } from '../registry.ts';
+import { SocketGuard, type SocketLimits } from './SocketGuard.ts';
 import type { WhiteboardContext } from './WhiteboardContext.ts';
 
 export interface WhiteboardSocketsOptions {
@@ -25,6 +27,10 @@ export interface WhiteboardSocketsOptions {
   maxMessageBytes: number;
   /** Every close code the server sends on this path, for metrics. */
   onCloseSent?: (code: number) => void;
+  /** Pre-authentication, attachment and awareness bounds per socket. */
+  limits: SocketLimits;
+  /** Per-session and per-user connection limits, checked here when the upgrade carries a token. */
+  admission: AdmissionLimits;
 }
 
 export class WhiteboardSockets {
@@ -40,11 +46,13 @@ export class WhiteboardSockets {
   /**
    * Upgrades a request for `sessionId`. A header or query token is verified first, so a bad one
    * gets its 401/403 before any socket exists (the thrown TutorboardError says which); without
-   * one, the provider's own token is checked later in onAuthenticate.
+   * one, the provider's own token is checked later in onAuthenticate. A full session or user
+   * (CapacityError, 429) is refused here too when the token says who connects.
    */
   upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, sessionId: string): void {
     const token = tokenFromRequest(request.headers.authorization, url);
     const principal = token === undefined ? undefined : this.options.authenticator.authenticate(token, sessionId);
+    if (principal) admit(this.options.registry, sessionId, principal, this.options.admission);
     this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, sessionId, principal));
   }
 
@@ -63,9 +71,17 @@ export class WhiteboardSockets {
   }
 
   private accept(ws: WebSocket, request: IncomingMessage, url: URL, sessionId: string, principal: WhiteboardContext['principal']): void {
-    const { hocuspocus, registry, logger, onCloseSent } = this.options;
+    const { hocuspocus, registry, logger, onCloseSent, limits } = this.options;
     // Every close the server sends goes through `socket`, Hocuspocus's own included.
-    const socket = observeCloses(ws, (code) => onCloseSent?.(code));
+    // The queue needs the Hocuspocus client, which needs the socket: the socket asks the queue late.
+    const queued = { size: () => 0 };
+    const socket = observeCloses(ws, (code) => onCloseSent?.(code), () => queued.size() > 0);
+    const guard = new SocketGuard(
+      { close: (code, reason) => socket.close(code, reason), terminate: () => ws.terminate() },
+      request.socket,
+      limits,
+      principal !== undefined,
+    );
     const context: WhiteboardContext = {
       connectionId: randomUUID(),
       sessionId,
@@ -73,20 +89,27 @@ export class WhiteboardSockets {
       remoteAddress: request.socket.remoteAddress,
       connectedAt: Date.now(),
       closeSocket: (code, reason) => socket.close(code, reason),
+      authenticated: () => guard.authenticated(),
+      isOpen: () => this.open.has(socket),
     };
     const client = hocuspocus.handleConnection(socket, new Request(url, { headers: fetchHeaders(request) }), context);
     this.open.add(socket);
     const inbound = new InboundQueue((frame) => client.handleMessage(frame), ws);
+    queued.size = () => inbound.size;
     ws.on('message', (data: Buffer) => {
+      const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (!guard.admit(frame)) return;
       registry.touch(context.connectionId);
-      inbound.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      inbound.push(frame);
     });
     ws.on('error', (error) => {
       logger.warn({ event: 'socket_error', connectionId: context.connectionId, sessionId, err: describe(error) }, 'whiteboard socket error');
     });
     ws.on('close', (code, reason) => {
       this.open.delete(socket);
-      inbound.clear();
+      guard.dispose();
+      // Frames that arrived before the close are still applied (and logged first).
+      inbound.flush();
       context.closed = { code, reason: reason.toString() };
       client.handleClose(context.closed);
       registry.remove(context.connectionId, context.closed);

@@ -25,14 +25,16 @@ describe('InboundQueue', () => {
     expect(events).toEqual(['pause', 'resume']);
   });
 
-  it('clear drops what waits and delivers nothing more', async () => {
-    const delivered: Uint8Array[] = [];
-    const queue = new InboundQueue((f) => delivered.push(f), { pause() {}, resume() {} }, { batch: 2 });
+  it('flush hands over every waiting frame at once, in order, and schedules nothing more', async () => {
+    const delivered: number[] = [];
+    const queue = new InboundQueue((f) => delivered.push(f[0] | (f[1] << 8)), { pause() {}, resume() {} }, { batch: 2 });
     for (let i = 0; i < 10; i += 1) queue.push(frame(i));
-    queue.clear();
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    expect(delivered).toHaveLength(1);
+    expect(delivered).toEqual([0]);
+    queue.flush();
+    expect(delivered).toEqual(Array.from({ length: 10 }, (_, i) => i));
     expect(queue.size).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(delivered).toHaveLength(10);
   });
 });
