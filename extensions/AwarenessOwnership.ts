@@ -38,6 +38,8 @@ export class AwarenessOwnership implements Extension {
     const own = document.getClients(connection);
     let claimed = own.size;
     const dropped: number[] = [];
+    const scratchId = scratchEntry(states);
+    if (scratchId !== undefined) states.delete(scratchId);
     for (const clientId of states.keys()) {
       if (own.has(clientId)) continue;
       if (ownedByOther(document.getConnections(), connection, clientId) || claimed >= this.configuration.maxClientsPerConnection) {
@@ -54,6 +56,18 @@ export class AwarenessOwnership implements Extension {
       );
     }
   }
+}
+
+/**
+ * Hocuspocus (4.7) decodes each awareness frame into a scratch `Awareness`, whose constructor
+ * puts its own random client id first in the map with an empty state at clock 0. Receivers
+ * ignore it (clock 0 never wins), but it is no client's entry: it must not count as a claim.
+ */
+function scratchEntry(states: Map<number, Record<string, unknown>>): number | undefined {
+  const first = states.entries().next();
+  if (first.done) return undefined;
+  const [clientId, state] = first.value;
+  return state !== null && typeof state === 'object' && Object.keys(state).length === 0 ? clientId : undefined;
 }
 
 function ownedByOther(connections: Connection[], self: Connection, clientId: number): boolean {
