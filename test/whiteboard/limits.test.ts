@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newProvider, synced } from '../utils/provider.ts';
+import { authenticationFailed, newProvider, synced } from '../utils/provider.ts';
 import { startServer } from '../utils/server.ts';
 import { tutorSocket } from '../utils/tutorSocket.ts';
 import { attemptUpgrade, closed, upgradeStatus } from '../utils/upgrade.ts';
@@ -43,5 +43,30 @@ describe('connection limits', () => {
       open.open.close();
       await closed(open.open);
     }
+  });
+
+  it('MAX_CONNECTIONS_PER_USER bounds one user; a full session still admits its tutor on both paths', async () => {
+    const t = await startServer({ MAX_CONNECTIONS_PER_SESSION: '5', MAX_CONNECTIONS_PER_USER: '3' });
+    const eve = t.token({ sub: 'eve', sid: 'lesson', role: 'observer' });
+    for (let i = 0; i < 3; i += 1) await tutorSocket(t.tutorUrl('lesson', { token: eve }));
+    const tooMany = await attemptUpgrade(t.whiteboardUrl('lesson'), { Authorization: `Bearer ${eve}` });
+    expect(tooMany).toMatchObject({ status: 429 });
+    expect('body' in tooMany && JSON.parse(tooMany.body).error.code).toBe('user_connections_full');
+    const bob = t.token({ sub: 'bob', sid: 'lesson', role: 'observer' });
+    for (let i = 0; i < 2; i += 1) await tutorSocket(t.tutorUrl('lesson', { token: bob }));
+
+    // Full for students, on the upgrade (token in the URL) and in onAuthenticate (provider token).
+    const student = t.token({ sub: 'sam', sid: 'lesson' });
+    expect(await upgradeStatus(t.tutorUrl('lesson', { token: student }))).toBe(429);
+    const samsBoard = newProvider({ url: t.whiteboardUrl('lesson'), name: 'lesson', token: student });
+    expect(await authenticationFailed(samsBoard)).toMatch(/^session_full/);
+
+    // The tutor gets in anyway, on both paths.
+    const tutor = t.token({ sub: 'teacher', sid: 'lesson', role: 'tutor' });
+    const { socket } = await tutorSocket(t.tutorUrl('lesson', { token: tutor }));
+    expect(socket.ws.readyState).toBe(socket.ws.OPEN);
+    const board = newProvider({ url: t.whiteboardUrl('lesson'), name: 'lesson', token: tutor });
+    await synced(board);
+    expect(t.server.registry.userConnections('lesson', 'teacher')).toBe(2);
   });
 });
