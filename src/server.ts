@@ -145,6 +145,11 @@ export class TutorboardServer {
       admission: config.admission,
       onCloseSent: (code) => this.metrics.whiteboardCloseSent(code),
     });
+    // A board whose last store failed stays in memory (Hocuspocus keeps it rather than lose it):
+    // once storage works again, store and unload the ones nobody has open.
+    this.storageHealth.on('change', (failure) => {
+      if (!failure) this.storeAbandonedDocuments();
+    });
     this.httpServer = createHttpServer((req, res) => void this.handleRequest(req, res));
     this.httpServer.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));
   }
@@ -245,6 +250,14 @@ export class TutorboardServer {
       return new CapacityError(`server is full (${open} connections, MAX_CONNECTIONS)`, 'server_full', 503);
     }
     return undefined;
+  }
+
+  private storeAbandonedDocuments(): void {
+    for (const [documentName, document] of this.hocuspocus.documents) {
+      if (document.getConnectionsCount() > 0 || document.isLoading) continue;
+      const payload = { instance: this.hocuspocus, clientsCount: 0, document, documentName, lastContext: {}, lastTransactionOrigin: undefined };
+      void this.hocuspocus.storeDocumentHooks(document, payload, true);
+    }
   }
 
   /**

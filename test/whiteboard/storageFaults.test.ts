@@ -8,6 +8,7 @@ import { call, sample, scrape } from '../ops/helpers.ts';
 import { registerCleanup } from '../utils/cleanup.ts';
 import { acknowledged, docMatches, newProvider, synced } from '../utils/provider.ts';
 import { startServer, tempDir, type TestServer } from '../utils/server.ts';
+import { DocumentEvents } from '../utils/documentEvents.ts';
 import { nextEvent, until } from '../utils/waitFor.ts';
 
 /** The provider's socket closes with `code` (the server's close frame). */
@@ -161,5 +162,27 @@ describe('storage faults', () => {
     execFileSync('chattr', ['-i', ...paths]);
     await until(() => t.server.storageHealth.ok, t.server.storageHealth, 'change', 5_000, 'storage healthy again');
     expect((await call(t, 'GET', '/ready')).status).toBe(200);
+  });
+
+  it('a board whose last client left while storage failed is compacted and unloaded once storage recovers', async () => {
+    const events = new DocumentEvents();
+    const t = await startServer({ SQLITE_BUSY_TIMEOUT_MS: '20' }, { extensions: [events] });
+    const other = new Database(t.databasePath);
+    registerCleanup(() => other.close());
+    const provider = newProvider({ url: t.whiteboardUrl('left'), name: 'left', token: t.token({ sid: 'left' }) });
+    await synced(provider);
+    provider.document.getMap('shapes').set('kept', 1);
+    await acknowledged(provider);
+    other.exec('BEGIN IMMEDIATE');
+    const failing = nextEvent(t.server.storageHealth, 'change');
+    provider.destroy();
+    await failing;
+    // Kept in memory rather than lost, while the store cannot be written.
+    expect(t.server.hocuspocus.documents.has('left')).toBe(true);
+    const unloaded = events.unloaded('left');
+    other.exec('ROLLBACK');
+    await unloaded;
+    expect(t.server.store.pending('left').updates).toBe(0);
+    expect(serverShapes(t, 'left').get('kept')).toBe(1);
   });
 });
