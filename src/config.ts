@@ -116,6 +116,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError('STALE_TIMEOUT_MS', `must be at least HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs})`);
   }
   const maxBoardBytes = int(env, 'MAX_BOARD_BYTES', 16 * 1024 * 1024, 1024);
+  const maxMessageBytes = int(env, 'MAX_MESSAGE_BYTES', maxBoardBytes + 1024 * 1024, 1024);
+  if (maxMessageBytes < maxBoardBytes) {
+    throw new ConfigError('MAX_MESSAGE_BYTES', `must be at least MAX_BOARD_BYTES (${maxBoardBytes}): a provider sends all its offline work in one frame`);
+  }
   const config: Config = {
     port: int(env, 'PORT', 1234, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
@@ -125,7 +129,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     jwt: { secret, publicKey, issuer: optional(env, 'JWT_ISSUER'), audience: optional(env, 'JWT_AUDIENCE') },
     maxBoardBytes,
     // A provider sends all its offline work in one frame: the default fits any board the cap allows.
-    maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', maxBoardBytes + 1024 * 1024, 1024),
+    maxMessageBytes,
     storageMinFreeBytes: int(env, 'STORAGE_MIN_FREE_BYTES', 16 * 1024 * 1024),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
     drainDelayMs: int(env, 'DRAIN_DELAY_MS', 0),

@@ -20,7 +20,11 @@ describe('configuration', () => {
       host: '0.0.0.0',
       databasePath: './data/tutorboard.db',
       logLevel: 'info',
-      maxMessageBytes: 2 * 1024 * 1024,
+      maxBoardBytes: 16 * 1024 * 1024,
+      maxMessageBytes: 17 * 1024 * 1024,
+      storageMinFreeBytes: 16 * 1024 * 1024,
+      admission: { maxConnectionsPerSession: 100, maxConnectionsPerUser: 20 },
+      socketLimits: { maxUnauthenticatedBytes: 256 * 1024, authTimeoutMs: 10_000, maxDocumentsPerSocket: 4, maxAwarenessBytes: 65536, maxAwarenessClients: 4 },
       shutdownTimeoutMs: 10_000,
       tutor: { maxMessageBytes: 65536, heartbeatIntervalMs: 30_000, staleTimeoutMs: 60_000, replayMessages: 200, replayMs: 120_000 },
     });
@@ -33,6 +37,11 @@ describe('configuration', () => {
     expect(errorOf({ JWT_SECRET: 'short' })).toMatchObject({ variable: 'JWT_SECRET', message: expect.stringMatching(/at least 32/) });
     expect(errorOf({ LOG_LEVEL: 'loud' }).variable).toBe('LOG_LEVEL');
     expect(errorOf({ MAX_MESSAGE_BYTES: '-1' }).variable).toBe('MAX_MESSAGE_BYTES');
+    // A provider sends its offline work in one frame: a frame limit below the board cap would loop on 1009.
+    expect(errorOf({ MAX_BOARD_BYTES: '4194304', MAX_MESSAGE_BYTES: '2097152' })).toMatchObject({
+      variable: 'MAX_MESSAGE_BYTES',
+      message: expect.stringMatching(/MAX_BOARD_BYTES/),
+    });
     expect(errorOf({ JWT_PUBLIC_KEY: '/no/such/key.pem' }).variable).toBe('JWT_PUBLIC_KEY');
     expect(errorOf({ HEARTBEAT_INTERVAL_MS: '5000', STALE_TIMEOUT_MS: '1000' }).variable).toBe('STALE_TIMEOUT_MS');
   });

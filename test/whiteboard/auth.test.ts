@@ -164,7 +164,7 @@ describe('whiteboard auth with the provider token', () => {
 
 describe('message size limit', () => {
   it('closes a socket that sends a frame over MAX_MESSAGE_BYTES with 1009; others carry on', async () => {
-    const t = await startServer({ MAX_MESSAGE_BYTES: '4096' });
+    const t = await startServer({ MAX_BOARD_BYTES: '4096', MAX_MESSAGE_BYTES: '4096' });
     const token = t.token({ sid: session });
     const good = newProvider({ url: t.whiteboardUrl(session), name: session, token });
     await synced(good);
