@@ -63,7 +63,8 @@ export function whenSaved(provider: SaveableProvider, options: WhenSavedOptions 
       if (reply.type === 'refused') finish(new SaveRefusedError(reply.code, reply.message));
       else if (reply.id !== id) return;
       else if (reply.type === 'saved') finish(undefined, { stateVector: fromBase64(reply.stateVector) });
-      else finish(new SaveRefusedError(reply.code, reply.message));
+      // Storage failing is passing: the connection closes, and the next one asks again.
+      else if (reply.code !== 'storage_unavailable') finish(new SaveRefusedError(reply.code, reply.message));
     };
     // A request is answered on the connection that carried it; after a reconnect ask again.
     const onSynced = () => request();
