@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Extension } from '@hocuspocus/server';
 import { describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/auth.ts';
 import { SaveRefusedError, whenSaved } from '../../src/client/whenSaved.ts';
 import { spawnServer } from '../utils/childServer.ts';
+import { registerCleanup } from '../utils/cleanup.ts';
 import { acknowledged, newProvider, synced } from '../utils/provider.ts';
 import { startServer, tempDir, testSecret } from '../utils/server.ts';
 import { nextEvent, until } from '../utils/waitFor.ts';
@@ -79,5 +81,25 @@ describe('save receipts', () => {
     const error = await whenSaved(writer, { timeoutMs: 5_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SaveRefusedError);
     expect((error as SaveRefusedError).code).toBe('board_too_large');
+  });
+
+  it('whenSaved waits out a storage fault: pending while the write lock is held, resolved once the resend is committed', async () => {
+    const t = await startServer({ SQLITE_BUSY_TIMEOUT_MS: '20' });
+    const other = new Database(t.databasePath);
+    registerCleanup(() => other.close());
+    const name = 'saved-fault';
+    const provider = newProvider({ url: t.whiteboardUrl(name), name, token: t.token({ sid: name }) });
+    await synced(provider);
+    other.exec('BEGIN IMMEDIATE');
+    const refused = nextEvent<[{ event: { code: number } }]>(provider as never, 'close', ({ event }) => event.code === 4503);
+    provider.document.getMap('shapes').set('during', 1);
+    let settled = false;
+    const saved = whenSaved(provider, { timeoutMs: 15_000 }).finally(() => (settled = true));
+    await refused;
+    expect(settled).toBe(false);
+    other.exec('ROLLBACK');
+    await saved;
+    expect(t.server.hocuspocus.documents.get(name)!.getMap('shapes').get('during')).toBe(1);
+    expect(t.server.store.load(name).updates.length).toBeGreaterThan(0);
   });
 });
