@@ -22,6 +22,7 @@ import type { WhiteboardContext } from './WhiteboardContext.ts';
 import { WhiteboardSockets } from './WhiteboardSockets.ts';
 import { version } from './version.ts';
 import { sendJson } from './http/json.ts';
+import { Demo } from '../extensions/Demo.ts';
 import { Metrics } from '../extensions/Metrics.ts';
 import { OperationsApi } from '../extensions/OperationsApi.ts';
 import { Persistence } from '../extensions/Persistence.ts';
@@ -105,6 +106,7 @@ export class TutorboardServer {
         this.persistence,
         this.snapshots,
         this.tutor,
+        new Demo({ authenticator: this.authenticator, pageEnabled: config.demo.enabled, devTokens: config.demo.devTokens, logger: this.logger }),
         ...(options.extensions ?? []),
       ],
     });
