@@ -59,7 +59,8 @@ export function readShape(id: string, record: unknown): Shape | undefined {
     const stored = record.get('points');
     if (!(stored instanceof Y.Array)) return undefined;
     const raw = stored.toArray();
-    points = raw.slice(0, 2 * maxPenPoints - (raw.length % 2)).map(coordinate);
+    // Pairs only: an odd trailing number is dropped, not drawn to (0, 0).
+    points = raw.slice(0, Math.min(raw.length - (raw.length % 2), 2 * maxPenPoints)).map(coordinate);
     if (points.length < 2) return undefined;
   } else {
     points = ['x1', 'y1', 'x2', 'y2'].map((key) => coordinate(record.get(key)));
