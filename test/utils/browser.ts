@@ -113,3 +113,11 @@ export async function waitForShapes(page: Page, count: number, ms = pageWaitMs):
 export async function waitSynced(page: Page): Promise<void> {
   await page.locator('.status[data-state="synced"]').waitFor();
 }
+
+/** The page's class channel as `window.tutorboard.channel` (a TutorChannelClient) reports it. */
+export function channelInfo(page: Page): Promise<{ state: string; lastSeq: number | undefined; epoch: string | undefined }> {
+  return page.evaluate(() => {
+    const channel = (window as unknown as { tutorboard: { channel: { state: string; lastSeq?: number; welcome?: { epoch: string } } } }).tutorboard.channel;
+    return { state: channel.state, lastSeq: channel.lastSeq, epoch: channel.welcome?.epoch };
+  });
+}
