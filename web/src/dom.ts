@@ -45,10 +45,10 @@ export function clock(ts: number): string {
   return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
-/** A stable colour per name, so the same person has the same colour in every window. */
+/** A stable colour per name (FNV-1a), so the same person has the same colour in every window. */
 export function userColor(name: string): string {
-  const colors = ['#e8590c', '#1c7ed6', '#2b8a3e', '#ae3ec9', '#c2255c', '#0c8599', '#5f3dc4', '#d9480f'];
-  let hash = 0;
-  for (const char of name) hash = (hash * 31 + char.codePointAt(0)!) >>> 0;
+  const colors = ['#e8590c', '#1c7ed6', '#2b8a3e', '#ae3ec9', '#c2255c', '#0c8599', '#5f3dc4', '#a36a00'];
+  let hash = 0x811c9dc5;
+  for (const char of name) hash = Math.imul(hash ^ char.codePointAt(0)!, 0x01000193) >>> 0;
   return colors[hash % colors.length];
 }
