@@ -44,13 +44,20 @@ export interface JoinOptions {
   name: string;
   role: 'tutor' | 'student' | 'observer';
   viewport?: { width: number; height: number };
+  /** A phone: touch input and a mobile viewport. */
+  mobile?: boolean;
+  /** What comes after the query, e.g. `#token=…`. */
+  hash?: string;
   /** Wait until the board is synced and the class channel is live. @default true */
   waitReady?: boolean;
 }
 
 /** A new person (own context: own storage, own network switch) joined through the share link. */
 export async function join(browser: Browser, baseUrl: string, options: JoinOptions): Promise<Person> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1100, height: 720 } });
+  const context = await browser.newContext({
+    viewport: options.viewport ?? (options.mobile ? { width: 390, height: 760 } : { width: 1100, height: 720 }),
+    ...(options.mobile ? { hasTouch: true, isMobile: true, deviceScaleFactor: 2 } : {}),
+  });
   registerCleanup(() => context.close().catch(() => {}));
   const page = await context.newPage();
   page.setDefaultTimeout(pageWaitMs);
@@ -60,7 +67,7 @@ export async function join(browser: Browser, baseUrl: string, options: JoinOptio
     if (errors.length > 0) throw new Error(`page errors in ${options.name}'s window: ${errors.join('; ')}`);
   });
   const query = new URLSearchParams({ session: options.session, name: options.name, role: options.role });
-  await page.goto(`${baseUrl}/?${query}`);
+  await page.goto(`${baseUrl}/?${query}${options.hash ?? ''}`);
   if (options.waitReady !== false) await ready(page);
   return { context, page };
 }
@@ -92,6 +99,20 @@ export async function drawStroke(page: Page, points: Array<[number, number]>): P
   await page.mouse.down();
   for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 2 });
   await page.mouse.up();
+}
+
+/** Draws with a finger: touch events through the DevTools protocol, which the page receives as pointer events. */
+export async function touchStroke(person: Person, points: Array<[number, number]>): Promise<void> {
+  const at = await screenPoint(person.page);
+  const cdp = await person.context.newCDPSession(person.page);
+  const touch = (point: [number, number]) => {
+    const [x, y] = at(point);
+    return [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 1 }];
+  };
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: touch(points[0]) });
+  for (const point of points.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: touch(point) });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
 }
 
 /** Picks a tool by its toolbar button. */

@@ -58,6 +58,14 @@ export class ConnectionStatus {
   }
 
   private refuse(reason: string): void {
+    // The provider reports a token function that threw (the server is restarting, the network
+    // is gone) as an authentication failure; that is not the server refusing us: try again.
+    if (reason.startsWith('Failed to get token')) {
+      const socket = this.provider.configuration.websocketProvider;
+      socket.disconnect();
+      window.setTimeout(() => void socket.connect(), 1000);
+      return;
+    }
     this.refusedReason = reason;
     // A refusal is final for this token; retrying in a loop would only hide it.
     this.provider.configuration.websocketProvider.disconnect();

@@ -83,7 +83,13 @@ export async function devTokenSource(sessionId: string, name: string, role: Join
   const fresh = async () => {
     if (secondsLeft(current.token) > 60) return current;
     refreshing ??= fetchDevToken(sessionId, name, role).finally(() => (refreshing = undefined));
-    current = await refreshing;
+    try {
+      current = await refreshing;
+    } catch (error) {
+      // The server may be restarting: a token that has not expired yet is still worth a try.
+      if (secondsLeft(current.token) > 0) return current;
+      throw error;
+    }
     return current;
   };
   return {
