@@ -57,9 +57,11 @@ export async function handleDevTokenRequest(request: IncomingMessage, response: 
   if (!devTokensAllowed(request, mode, authenticator)) {
     request.resume();
     throw new ForbiddenError(
-      !sameOrigin(request)
-        ? 'cross-origin requests cannot mint development tokens'
-        : 'development tokens are handed out to this machine only (DEV_TOKENS=loopback; set DEV_TOKENS=any to allow other devices)',
+      !authenticator.canSign
+        ? 'this server verifies tokens with a public key (JWT_PUBLIC_KEY) and cannot mint any'
+        : !sameOrigin(request)
+          ? 'cross-origin requests cannot mint development tokens'
+          : 'development tokens are handed out to this machine only (DEV_TOKENS=loopback; set DEV_TOKENS=any to allow other devices)',
     );
   }
   if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {

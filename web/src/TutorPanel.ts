@@ -105,7 +105,7 @@ export class TutorPanel {
         else this.system(`The server said: ${e.message}`);
       }),
       channel.on('close', (c) => {
-        if (c.reconnecting) this.setState('reconnecting', c.delayMs !== undefined ? `reconnecting…` : 'offline');
+        if (c.reconnecting) this.setState('reconnecting', navigator.onLine ? 'reconnecting…' : 'offline');
         else if (c.code !== 1000) this.setState('closed', `closed: ${c.reason || c.code}`);
       }),
     );
