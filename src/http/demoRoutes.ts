@@ -34,6 +34,8 @@ export interface DemoConfigJson {
   version: string;
   /** True when this browser can get tokens from `POST /dev/token`; otherwise it asks for a pasted one. */
   devTokens: boolean;
+  /** `DEV_TOKENS`, so the page can tell another device how to get in. */
+  devTokenMode: DevTokenMode;
 }
 
 /** Answers the request and returns true when it is one of the demo's routes; false otherwise. */
@@ -53,7 +55,12 @@ export async function handleDemoRequest(request: IncomingMessage, response: Serv
     }
     if (!deps.pageEnabled || (method !== 'GET' && method !== 'HEAD')) return false;
     if (pathname === '/demo/config.json') {
-      const body: DemoConfigJson = { name: 'tutorboard', version, devTokens: devTokensAllowed(request, deps.devTokens, deps.authenticator) };
+      const body: DemoConfigJson = {
+        name: 'tutorboard',
+        version,
+        devTokens: devTokensAllowed(request, deps.devTokens, deps.authenticator),
+        devTokenMode: deps.devTokens,
+      };
       sendJson(response, 200, body);
       return true;
     }

@@ -71,7 +71,7 @@ describe('demo page routes', () => {
 
   it('mints a tutor token and a session-scoped admin token on this machine', async () => {
     const t = await startServer();
-    expect((await raw(t, 'GET', '/demo/config.json')).json()).toMatchObject({ name: 'tutorboard', devTokens: true });
+    expect((await raw(t, 'GET', '/demo/config.json')).json()).toMatchObject({ name: 'tutorboard', devTokens: true, devTokenMode: 'loopback' });
     const tutor = await mint(t, { session: 'algebra-1', name: ' Ada L. ', role: 'tutor' });
     expect(tutor.status).toBe(200);
     const body = tutor.json();

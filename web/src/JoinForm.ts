@@ -16,6 +16,8 @@ export interface JoinRequest {
 
 export interface JoinFormOptions {
   devTokens: boolean;
+  /** The server mints demo tokens, but only for the machine it runs on. */
+  otherDevice: boolean;
   initial: Partial<JoinRequest>;
   error?: string;
   version: string;
@@ -67,7 +69,9 @@ export function joinForm(options: JoinFormOptions): HTMLElement {
       ? h('label', { class: 'field' },
           h('span', {}, 'Token'),
           token,
-          h('small', {}, 'This server hands out no demo tokens here. Mint one: ', h('code', {}, 'npx tutorboard token --sub ada --session SESSION --role tutor'), '. Name and role come from the token.'),
+          options.otherDevice
+            ? h('small', {}, 'Demo tokens are handed out only on the machine running the server. Start it with ', h('code', {}, 'DEV_TOKENS=any'), ' to let this device join, or paste a token.')
+            : h('small', {}, 'This server hands out no demo tokens. Mint one: ', h('code', {}, 'npx tutorboard token --sub ada --session SESSION --role tutor'), '. Name and role come from the token.'),
         )
       : null,
     error,

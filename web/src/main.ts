@@ -16,7 +16,7 @@ declare global {
 
 const root = document.getElementById('app')!;
 const sessionPattern = /^[A-Za-z0-9_-]{1,128}$/;
-let config: DemoConfig = { devTokens: false, version: '' };
+let config: DemoConfig = { devTokens: false, devTokenMode: 'off', version: '' };
 let classroom: Classroom | undefined;
 
 function parseRole(value: string | null): JoinRole | undefined {
@@ -25,7 +25,7 @@ function parseRole(value: string | null): JoinRole | undefined {
 
 function showForm(initial: Partial<JoinRequest>, error?: string): void {
   document.title = 'tutorboard';
-  root.replaceChildren(joinForm({ devTokens: config.devTokens, initial, error, version: config.version, onJoin: (request) => void join(request) }));
+  root.replaceChildren(joinForm({ devTokens: config.devTokens, otherDevice: config.devTokenMode === 'loopback', initial, error, version: config.version, onJoin: (request) => void join(request) }));
   root.querySelector<HTMLInputElement>(initial.sessionId ? 'input[name=name]' : 'input[name=session]')?.focus();
 }
 

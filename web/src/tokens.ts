@@ -7,6 +7,8 @@ export type JoinRole = 'tutor' | 'student' | 'observer';
 
 export interface DemoConfig {
   devTokens: boolean;
+  /** The server's DEV_TOKENS: `loopback` with devTokens false means "not for this device". */
+  devTokenMode: string;
   version: string;
 }
 
@@ -41,7 +43,7 @@ export async function loadDemoConfig(): Promise<DemoConfig> {
   const response = await fetch('/demo/config.json', { headers: { Accept: 'application/json' } });
   if (!response.ok) throw new Error(`the server answered ${response.status}`);
   const body = (await response.json()) as Partial<DemoConfig>;
-  return { devTokens: body.devTokens === true, version: String(body.version ?? '') };
+  return { devTokens: body.devTokens === true, devTokenMode: String(body.devTokenMode ?? 'off'), version: String(body.version ?? '') };
 }
 
 /** The claims of a JWT, unverified (the server verifies; the page only reads who it says it is). */
