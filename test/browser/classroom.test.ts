@@ -80,7 +80,8 @@ describe('class panel in the browser', () => {
 
     const everyone = ['Ada:tutor', 'Ben:student', 'Cleo:student', 'Olive:observer'];
     for (const page of [ada.page, ben.page, olive.page]) {
-      await expect.poll(() => people(page).then((list) => [...list].sort())).toEqual(everyone);
+      await page.waitForFunction((n) => document.querySelectorAll('.people li').length === n, everyone.length);
+      expect((await people(page)).sort()).toEqual(everyone);
     }
     expect((await people(olive.page))[0]).toBe('Olive:observer'); // "you" first
     await olive.page.locator('.people li[data-user="Cleo"][data-hand="raised"]').waitFor();
