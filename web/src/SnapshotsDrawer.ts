@@ -62,6 +62,7 @@ export class SnapshotsDrawer {
       this.tokenForm,
       this.list,
     );
+    this.element.addEventListener('keydown', (event) => event.key === 'Escape' && this.toggle(false));
   }
 
   get open(): boolean {
