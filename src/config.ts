@@ -46,6 +46,19 @@ export interface Config {
   /** Where CLI commands reach the running server (TUTORBOARD_URL, default http://127.0.0.1:PORT). */
   tutorboardUrl: string;
   metricsToken?: string;
+  /** The demo page at `/` and its development token endpoint; see extensions/Demo.ts. */
+  demo: DemoSettings;
+}
+
+export interface DemoSettings {
+  /** Serve the demo page (`DEMO`). @default true outside production, false with NODE_ENV=production */
+  enabled: boolean;
+  /**
+   * Who may mint tokens at `POST /dev/token` (`DEV_TOKENS`): `off`, `loopback` (requests from this
+   * machine only), `any`. Never on in production.
+   * @default 'loopback' outside production, 'off' with NODE_ENV=production
+   */
+  devTokens: 'off' | 'loopback' | 'any';
 }
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -86,6 +99,22 @@ function httpUrl(env: Env, name: string, fallback: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
   return value.replace(/\/+$/, '');
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name, fallback ? '1' : '0').toLowerCase();
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new ConfigError(name, `must be 1 or 0, got "${env[name]}"`);
+}
+
+/** The demo page is on by default in development only; development tokens never reach production. */
+function demoSettings(env: Env, production: boolean): DemoSettings {
+  const devTokens = oneOf(env, 'DEV_TOKENS', ['off', 'loopback', 'any'] as const, production ? 'off' : 'loopback');
+  if (production && devTokens !== 'off') {
+    throw new ConfigError('DEV_TOKENS', 'development tokens cannot be turned on with NODE_ENV=production');
+  }
+  return { enabled: flag(env, 'DEMO', !production), devTokens };
 }
 
 /** A PEM in the variable itself, or a path to a PEM file. */
@@ -165,6 +194,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       keep: int(env, 'SNAPSHOT_KEEP', 100, 1),
     },
     metricsToken: optional(env, 'METRICS_TOKEN'),
+    demo: demoSettings(env, production),
     tutorboardUrl: httpUrl(env, 'TUTORBOARD_URL', `http://127.0.0.1:${int(env, 'PORT', 1234, 0, 65535)}`),
   };
   return Object.freeze(config);

@@ -23,6 +23,7 @@ export async function serve(config: Readonly<Config>): Promise<number> {
     // Printed on stdout on purpose (not through the logger, which would redact it): it is for the developer's eyes.
     process.stdout.write(
       `\n  Development token (sub=dev-user, sid=*, role=tutor, 24h):\n  ${token}\n\n` +
+        (config.demo.enabled ? `  Demo page: http://${host}:${port}/  (open it in two windows side by side)\n` : '') +
         `  Whiteboard: ws://${host}:${port}/ws/v2/session/demo/whiteboard  (HocuspocusProvider name "demo", token above)\n` +
         `  Tutor channel: ws://${host}:${port}/ws/v2/session/demo?token=<token>\n` +
         `  More tokens: npx tutorboard token --sub USER --session SESSION --role tutor\n` +

@@ -25,6 +25,7 @@ import { WhiteboardSockets } from './whiteboard/WhiteboardSockets.ts';
 import { version } from './version.ts';
 import { sendJson } from './http/json.ts';
 import { AwarenessOwnership } from '../extensions/AwarenessOwnership.ts';
+import { Demo } from '../extensions/Demo.ts';
 import { DurableUpdates } from '../extensions/DurableUpdates.ts';
 import { Metrics } from '../extensions/Metrics.ts';
 import { OperationsApi } from '../extensions/OperationsApi.ts';
@@ -132,6 +133,7 @@ export class TutorboardServer {
         this.durableUpdates,
         this.snapshots,
         this.tutor,
+        new Demo({ authenticator: this.authenticator, pageEnabled: config.demo.enabled, devTokens: config.demo.devTokens, logger: this.logger }),
         ...(options.extensions ?? []),
       ],
     });
