@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Authenticator } from '../../src/auth.ts';
 import { readLiveLeases } from '../../src/storage/ServerLease.ts';
-import { api, deadUrl, edit, editor, runCli } from '../snapshots/helpers.ts';
+import { api, deadUrl, edit, editor, runCli as runCliWithin, type CliResult } from '../snapshots/helpers.ts';
 import { spawnServer, type ChildServer } from '../utils/childServer.ts';
 import { acknowledged, docMatches, newProvider, synced } from '../utils/provider.ts';
 import { startServer, tempDir, testSecret } from '../utils/server.ts';
@@ -20,6 +20,11 @@ import { eventually } from '../utils/waitFor.ts';
 const publicKeyOnly = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 const canUnshare = spawnSync('unshare', ['--uts', 'true']).status === 0;
+
+/** A CLI run may take seconds on a loaded 2-core machine just to start node. */
+function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runCliWithin(args, env, 40_000);
+}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -52,7 +57,7 @@ function leaseRows(databasePath: string): number {
 }
 
 // Each test starts several node processes (servers and CLI runs): more than the default 20 s on a busy machine.
-describe('tutorboard snapshots and a server live on the database file', { timeout: 60_000 }, () => {
+describe('tutorboard snapshots and a server live on the database file', { timeout: 120_000 }, () => {
   it('sends the command to that server when TUTORBOARD_URL or PORT does not reach it; connected clients see the restore', async () => {
     const t = await startServer();
     const a = await editor(t, 'lease-route');
@@ -97,7 +102,8 @@ describe('tutorboard snapshots and a server live on the database file', { timeou
       ['delete', 'lease-refuse', String(id)],
       ['list', 'lease-refuse'],
     ];
-    const results = await Promise.all(commands.map((args) => runCli(args, env)));
+    const results: CliResult[] = [];
+    for (const args of commands) results.push(await runCli(args, env));
     const named = new RegExp(
       `a tutorboard server \\(pid ${process.pid} on .*, listening at http://127\\.0\\.0\\.1:${t.port}, heartbeat .* s ago\\) is live on ${escapeRegExp(t.databasePath)}`,
     );
