@@ -40,6 +40,12 @@ export interface Config {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** How long SQLite waits for another process's lock; the event loop waits with it. */
   sqliteBusyTimeoutMs: number;
+  /**
+   * Renewal period of the server's lease on its database file; the offline CLI treats a lease
+   * not renewed for 3 periods as gone.
+   * @default 5000
+   */
+  serverLeaseIntervalMs: number;
   /** The tutor channel's settings; their meaning and defaults are documented in TutorChannelConfiguration. */
   tutor: Omit<TutorChannelConfiguration, TutorChannelCollaborators | 'closeGraceMs'>;
   snapshots: { intervalMs: number; keep: number };
@@ -178,6 +184,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     storeMaxDebounceMs: int(env, 'STORE_MAX_DEBOUNCE_MS', 10_000),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
     sqliteBusyTimeoutMs: int(env, 'SQLITE_BUSY_TIMEOUT_MS', 250, 0, 60_000),
+    serverLeaseIntervalMs: int(env, 'SERVER_LEASE_INTERVAL_MS', 5_000, 50, 600_000),
     tutor: {
       maxMessageBytes: int(env, 'TUTOR_MAX_MESSAGE_BYTES', tutorDefaults.maxMessageBytes, 64),
       heartbeatIntervalMs,

@@ -78,3 +78,11 @@ export class ConfigError extends Error {
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The offline CLI found a live server on the database file that it cannot hand the command to. */
+export class DatabaseInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseInUseError';
+  }
+}

@@ -18,6 +18,7 @@ import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
 import { parseSessionRoute, requestUrl } from './routes.ts';
 import { SqliteStore } from './storage/SqliteStore.ts';
+import { leaseUrl, ServerLease } from './storage/ServerLease.ts';
 import { StorageHealth } from './storage/StorageHealth.ts';
 import { rejectUpgrade } from './upgradeResponse.ts';
 import type { WhiteboardContext } from './whiteboard/WhiteboardContext.ts';
@@ -64,6 +65,7 @@ export class TutorboardServer {
   private readonly documentEvents = new EventEmitter<{ settled: [] }>();
   private shutdownPromise: Promise<void> | undefined;
   private draining = false;
+  private lease: ServerLease | undefined;
   readonly startedAt = Date.now();
 
   constructor(config: Readonly<Config>, options: ServerOptions = {}) {
@@ -166,6 +168,10 @@ export class TutorboardServer {
       });
     });
     const bound = this.port;
+    // Taken before any connection can load a document, so the offline CLI never misses this server.
+    const address = (this.httpServer.address() as AddressInfo).address;
+    const leaseOptions = { url: leaseUrl(address, bound), intervalMs: this.config.serverLeaseIntervalMs, logger: this.logger };
+    this.lease = ServerLease.acquire(this.store.db, leaseOptions);
     await this.hocuspocus.hooks('onListen', { instance: this.hocuspocus, configuration: this.hocuspocus.configuration, port: bound });
     this.logger.info({ event: 'listening', host, port: bound, databasePath: this.config.databasePath }, 'tutorboard listening');
     return bound;
@@ -292,6 +298,8 @@ export class TutorboardServer {
       this.closeSockets();
     }
     this.flushLoadedDocuments();
+    // Only now may the offline CLI write: the final compaction above would have trimmed its edits.
+    this.lease?.release();
     this.storageHealth.dispose();
     this.store.close();
     this.httpServer.closeAllConnections();

@@ -5,7 +5,8 @@
  * server start loads the restored content.
  *
  * Only for a stopped server: a server that is running but unreachable would not see the edit in
- * its loaded copy and could compact over it.
+ * its loaded copy and could compact over it. The caller checks the servers' leases first
+ * (liveServerUrl.ts).
  */
 import { existsSync } from 'node:fs';
 import { Hocuspocus } from '@hocuspocus/server';

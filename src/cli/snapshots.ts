@@ -1,8 +1,10 @@
 /**
  * `tutorboard snapshots …`: the snapshot admin API from a terminal.
  *
- * It talks to the running server (TUTORBOARD_URL) so connected clients see a restore at once;
- * when nothing listens there (connection refused) it works on DATABASE_PATH directly.
+ * It talks to the running server (TUTORBOARD_URL) so connected clients see a restore at once.
+ * When nothing listens there (connection refused) it reads the lease of any server live on
+ * DATABASE_PATH: the command goes to that server, or is refused when it cannot be reached; only
+ * with no live server does it work on the file directly.
  *
  * Exit codes: 0 done, 1 failure, 2 usage or invalid input, 3 credentials refused by the server,
  * 4 session or snapshot not found.
@@ -15,6 +17,7 @@ import { resolveSigningKey } from '../devSecret.ts';
 import { BadRequestError, ConfigError, ForbiddenError, NotFoundError, UnauthorizedError, describe } from '../errors.ts';
 import { parseLabel, parseSnapshotId, type SnapshotJson } from '../http/snapshotRoutes.ts';
 import { assertSessionId } from '../routes.ts';
+import { liveServerUrl } from './liveServerUrl.ts';
 import { LocalSnapshots } from './LocalSnapshots.ts';
 import { RemoteSnapshots, isConnectionRefused } from './RemoteSnapshots.ts';
 
@@ -30,7 +33,8 @@ const usage = `tutorboard snapshots list SESSION [--json]
        tutorboard snapshots export SESSION ID --format json|yjs [--out FILE]
 
 Talks to the server at TUTORBOARD_URL (default http://127.0.0.1:$PORT) with an admin token minted
-from the configured key; with no server running it works on DATABASE_PATH directly.
+from the configured key. When nothing answers there, a server live on DATABASE_PATH (its lease in
+the file) gets the command instead, or it is refused; with none live it works on the file directly.
 Exit codes: 0 done, 1 failure, 2 usage, 3 credentials refused, 4 session or snapshot not found.`;
 
 const arity: Record<string, number> = { list: 1, show: 2, create: 1, restore: 2, delete: 2, export: 2 };
@@ -70,7 +74,15 @@ export const snapshotsCommand: Command = {
         await perform(remote, request);
       } catch (error) {
         if (!isConnectionRefused(error)) throw error;
-        console.error(`tutorboard snapshots: no server at ${cfg.tutorboardUrl}; working on ${cfg.databasePath} directly`);
+        const liveUrl = await liveServerUrl(cfg, commandLine(positionals, values), () => signer(cfg));
+        if (liveUrl !== undefined) {
+          console.error(`tutorboard snapshots: no server at ${cfg.tutorboardUrl}; the server live on ${cfg.databasePath} answers at ${liveUrl}, using it`);
+          await perform(new RemoteSnapshots(liveUrl, () => signer(cfg)), request).catch((routed: unknown) => {
+            throw isConnectionRefused(routed) ? new Error(`the server at ${liveUrl} stopped answering; nothing was changed, retry`) : routed;
+          });
+          return snapshotExitCodes.ok;
+        }
+        console.error(`tutorboard snapshots: no server at ${cfg.tutorboardUrl} and none live on ${cfg.databasePath}; working on it directly`);
         const local = await LocalSnapshots.open(cfg);
         try {
           await perform(local, request);
@@ -152,6 +164,15 @@ async function perform(backend: Backend, { action, sessionId, id, label, values 
       break;
     }
   }
+}
+
+/** The command as typed, for the hint to run it against another URL. */
+function commandLine(positionals: string[], values: Record<string, string | boolean | undefined>): string {
+  const quote = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`);
+  const flags = Object.entries(values).flatMap(([name, value]) =>
+    name === 'help' || value === undefined || value === false ? [] : value === true ? [`--${name}`] : [`--${name}`, quote(value)],
+  );
+  return ['tutorboard', 'snapshots', ...positionals.map(quote), ...flags].join(' ');
 }
 
 function signer(config: Readonly<Config>): Authenticator {

@@ -21,8 +21,13 @@ export interface ChildServer {
   output(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
 }
 
-export async function spawnServer(env: Record<string, string>, ms = 10_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, [binPath, 'serve'], {
+/**
+ * `prefix` runs the server through another program that execs it in the same process, e.g.
+ * `unshare --uts …` to give it a hostname of its own.
+ */
+export async function spawnServer(env: Record<string, string>, ms = 10_000, prefix: string[] = []): Promise<ChildServer> {
+  const [program, ...args] = [...prefix, process.execPath, binPath, 'serve'];
+  const child = spawn(program, args, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_PRETTY: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -47,3 +47,15 @@ export async function until(
   if (condition()) return;
   await withTimeout(nextEvent(emitter, event, () => condition(), ms * 2), ms, what);
 }
+
+/**
+ * Re-checks `condition` every `everyMs` until it holds, for state no event announces (a lease
+ * lapsing as time passes, another process's file). Bounded like every other wait.
+ */
+export async function eventually(condition: () => boolean | Promise<boolean>, ms = 5_000, what = 'condition', everyMs = 50): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
