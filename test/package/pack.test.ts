@@ -113,6 +113,26 @@ describe('the npm package', () => {
     const checked = JSON.parse(sh(process.execPath, ['check.mjs'], app, { URL: `ws://127.0.0.1:${port}/ws/v2/session/demo`, TOKEN: devToken }));
     expect(checked).toEqual({ userId: 'sam', role: 'student', version, exports: ['Authenticator', 'ConfigError', 'TutorboardServer', 'loadConfig', 'roles', 'version'] });
 
+    // The README's tutor snippet, as written, against the installed package.
+    const snippet = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes("from 'tutorboard/client'"));
+    writeFileSync(join(app, 'tutor.ts'), snippet!.replace('ws://localhost:1234', `ws://localhost:${port}`));
+    const tutor = spawn(process.execPath, ['tutor.ts'], { cwd: app, env: { ...process.env, TOKEN: devToken }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tutorExited = new Promise((resolve) => tutor.once('exit', resolve));
+    registerCleanup(async () => {
+      if (tutor.exitCode === null && tutor.signalCode === null) tutor.kill('SIGKILL');
+      await tutorExited;
+    });
+    let tutorOut = '';
+    let tutorErr = '';
+    tutor.stderr!.on('data', (chunk: Buffer) => (tutorErr += chunk.toString()));
+    await withTimeout(
+      new Promise<void>((resolve) => tutor.stdout!.on('data', (chunk: Buffer) => (tutorOut += chunk.toString()).includes('in demo as sam') && resolve())),
+      10_000,
+      `the README tutor snippet to join (stderr: ${tutorErr})`,
+    );
+    expect(tutorOut).toMatch(/^connected\nin demo as sam, 0 peer\(s\)\n/);
+    tutor.kill('SIGTERM');
+
     process.kill(-server.pid!, 'SIGTERM');
     await withTimeout(exited, 15_000, 'npx tutorboard serve to stop on SIGTERM');
     expect(logs).toMatch(/"event":"shutdown_complete"/);
