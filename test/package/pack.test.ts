@@ -89,9 +89,15 @@ describe('the npm package', () => {
     let logs = '';
     server.stdout!.on('data', (chunk: Buffer) => (logs += chunk.toString()));
     server.stderr!.on('data', () => {});
-    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': npx may exit on the signal before the server it started has finished; the
+    // pipes close only when both are gone.
+    const exited = new Promise<number | null>((resolve) => server.once('close', (code) => resolve(code)));
     registerCleanup(async () => {
-      if (server.exitCode === null && server.signalCode === null) process.kill(-server.pid!, 'SIGKILL');
+      try {
+        process.kill(-server.pid!, 'SIGKILL'); // the group: npx and the server it started
+      } catch {
+        // already gone
+      }
       await exited;
     });
     await withTimeout(
