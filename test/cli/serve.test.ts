@@ -45,7 +45,7 @@ describe('tutorboard serve', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: tutorboard serve \[--port N\] \[--host ADDRESS\] \[--database FILE\]/);
     for (const variable of configVariables) {
-      expect(help.stdout).toMatch(new RegExp(`^  ${variable.name} +${variable.default.replace(/[$.*]/g, '\\$&')} +\\S`, 'm'));
+      expect(help.stdout).toMatch(new RegExp(`^  ${variable.name} +${variable.default.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\S`, 'm'));
     }
     expect(help.stdout).toMatch(/^ {2}PORT +1234 /m);
   });
