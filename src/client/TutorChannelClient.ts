@@ -144,7 +144,7 @@ export class TutorChannelClient {
     try {
       token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
     } catch (error) {
-      this.dropped(1006, `token provider failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.dropped(connectionFailedCode, `token provider failed: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     if (this.stateValue !== 'connecting') return;
