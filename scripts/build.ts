@@ -3,7 +3,7 @@
  * plus the SQL migrations the store reads next to its code. Runs on `npm pack` (prepack).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +23,6 @@ for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
 }
 // src/storage/migrations.ts reads ../../migrations/ from its own folder: dist/src/storage → dist/migrations.
 cpSync(join(root, 'migrations'), join(dist, 'migrations'), { recursive: true });
+// Static files read next to the code the same way (../web/dist from dist/extensions), when built.
+if (existsSync(join(root, 'web', 'dist'))) cpSync(join(root, 'web', 'dist'), join(dist, 'web', 'dist'), { recursive: true });
 console.log(`built ${dist}`);
