@@ -131,7 +131,7 @@ describe('tutorboard snapshots: what the CLI says', () => {
     });
     await edit(a, (doc) => doc.getMap('shapes').clear());
     expect(JSON.parse((await runCli(['restore', 'same', String(meta.id), '--json'], env)).stdout)).toMatchObject({ changed: true });
-  });
+  }, 60_000); // four CLI processes in a row: seconds each on a loaded machine
 
   it('run where the development secret is not (another folder): says where it looked, creates nothing, never blames JWT_SECRET', async () => {
     const t = await startServer();
@@ -150,5 +150,5 @@ describe('tutorboard snapshots: what the CLI says', () => {
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/refused a token signed with the development secret .*dev-jwt-secret: it is not the server's/);
     expect(refused.stderr).not.toMatch(/does JWT_SECRET match/);
-  });
+  }, 60_000);
 });
