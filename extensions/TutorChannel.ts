@@ -140,6 +140,11 @@ export class TutorChannel implements Extension {
     return this.rooms.size;
   }
 
+  /** Sessions with a room, empty ones kept for replay included (the admin API lists them). */
+  roomSessionIds(): string[] {
+    return this.rooms.all().map((room) => room.sessionId);
+  }
+
   private accept(
     socket: WebSocket,
     sessionId: string,

@@ -5,9 +5,9 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm } from 'jsonwebtoken';
 import { ForbiddenError, UnauthorizedError } from './errors.ts';
+import { roles, type Role } from './roles.ts';
 
-export const roles = ['tutor', 'student', 'observer', 'admin'] as const;
-export type Role = (typeof roles)[number];
+export { roles, type Role };
 
 /** Who a verified token speaks for. */
 export interface Principal {

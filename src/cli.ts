@@ -4,14 +4,14 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Authenticator, roles, type Role } from './auth.ts';
 import { loadConfig, type Config } from './config.ts';
+import { describeVariables } from './configVariables.ts';
 import { resolveSigningKey } from './devSecret.ts';
 import { ConfigError, describe } from './errors.ts';
 import { migrate } from './storage/migrations.ts';
 import { serve } from './serve.ts';
+import { databaseError, prepareDatabasePath } from './startupErrors.ts';
 import { snapshotsCommand } from './cli/snapshots.ts';
 import { version } from './version.ts';
 
@@ -21,14 +21,26 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Options that set an environment variable (option name → variable), e.g. `--port` → PORT. */
+  variables?: Record<string, string>;
+  /** Printed after the usage line by `--help`. */
+  details?: string;
   run(args: { values: Record<string, string | boolean | undefined>; positionals: string[]; config: () => Readonly<Config> }): Promise<number>;
 }
 
 const commands: Record<string, Command> = {
   serve: {
     summary: 'run the server (what `npm start` runs)',
-    usage: 'tutorboard serve',
-    options: {},
+    usage: 'tutorboard serve [--port N] [--host ADDRESS] [--database FILE]',
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      database: { type: 'string' },
+    },
+    variables: { port: 'PORT', host: 'HOST', database: 'DATABASE_PATH' },
+    details:
+      'Options override their variable: --port PORT, --host HOST, --database DATABASE_PATH.\n\n' +
+      `Environment variables (default, meaning):\n${describeVariables()}`,
     run: async ({ config }) => serve(config()),
   },
   migrate: {
@@ -37,11 +49,18 @@ const commands: Record<string, Command> = {
     options: {},
     async run({ config }) {
       const { databasePath } = config();
-      mkdirSync(dirname(databasePath), { recursive: true });
-      const db = new Database(databasePath);
+      prepareDatabasePath(databasePath);
+      let db: Database.Database;
+      try {
+        db = new Database(databasePath);
+      } catch (error) {
+        throw databaseError(error, databasePath);
+      }
       try {
         const applied = migrate(db);
         console.log(applied.length ? `applied migrations ${applied.join(', ')} to ${databasePath}` : `${databasePath} is up to date`);
+      } catch (error) {
+        throw databaseError(error, databasePath);
       } finally {
         db.close();
       }
@@ -116,11 +135,27 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     });
     if (values.help) {
-      console.log(`Usage: ${command.usage}\n\n${command.summary}`);
+      console.log(`Usage: ${command.usage}\n\n${command.summary}${command.details ? `\n\n${command.details}` : ''}`);
       return 0;
     }
+    const given = values as Record<string, string | boolean | undefined>;
+    const overrides: Record<string, string> = {};
+    for (const [option, variable] of Object.entries(command.variables ?? {})) {
+      const value = given[option];
+      if (typeof value === 'string') overrides[variable] = value;
+    }
     let config: Readonly<Config> | undefined;
-    return await command.run({ values, positionals, config: () => (config ??= loadConfig()) });
+    const load = () => {
+      try {
+        return loadConfig({ ...process.env, ...overrides });
+      } catch (error) {
+        // A bad flag value is a usage error about the flag, not about the variable it sets.
+        const option = Object.entries(command.variables ?? {}).find(([o, v]) => error instanceof ConfigError && v === error.variable && given[o] !== undefined);
+        if (!option || !(error instanceof ConfigError)) throw error;
+        throw new UsageError(`--${option[0]} ${error.message.slice(error.variable.length + 2)}`);
+      }
+    };
+    return await command.run({ values, positionals, config: () => (config ??= load()) });
   } catch (error) {
     if (error instanceof ConfigError) console.error(`tutorboard: invalid configuration: ${error.message}`);
     else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
@@ -130,3 +165,4 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+

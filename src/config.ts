@@ -16,6 +16,13 @@ export interface Config {
   host: string;
   databasePath: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * From NODE_ENV; unset means development. Only production requires a configured key; the
+   * others may use the generated development secret.
+   * @default 'development'
+   */
+  mode: Mode;
+  /** `mode === 'production'`. */
   production: boolean;
   jwt: { secret?: string; publicKey?: string; issuer?: string; audience?: string };
   /** Largest WebSocket frame on the whiteboard path; larger closes that socket with 1009. */
@@ -68,6 +75,18 @@ export interface DemoSettings {
 }
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The NODE_ENV values tutorboard accepts; anything else (a typo such as `prod`) is refused. */
+export const modes = ['development', 'production', 'test'] as const;
+export type Mode = (typeof modes)[number];
+
+function mode(env: Env): Mode {
+  const value = optional(env, 'NODE_ENV');
+  if (value === undefined) return 'development';
+  const match = modes.find((m) => m === value);
+  if (!match) throw new ConfigError('NODE_ENV', `must be ${modes.join(', ')} or unset, got "${value}"`);
+  return match;
+}
 
 function str(env: Env, name: string, fallback: string): string {
   const value = env[name];
@@ -141,7 +160,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
   const publicKey = pem(env, 'JWT_PUBLIC_KEY');
   if (secret && publicKey) throw new ConfigError('JWT_PUBLIC_KEY', 'set either JWT_SECRET or JWT_PUBLIC_KEY, not both');
-  const production = env.NODE_ENV === 'production';
+  const runMode = mode(env);
+  const production = runMode === 'production';
   if (production && !secret && !publicKey) {
     throw new ConfigError('JWT_SECRET', 'is required with NODE_ENV=production (or set JWT_PUBLIC_KEY)');
   }
@@ -160,6 +180,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     host: str(env, 'HOST', '0.0.0.0'),
     databasePath: str(env, 'DATABASE_PATH', './data/tutorboard.db'),
     logLevel: oneOf(env, 'LOG_LEVEL', levels, 'info'),
+    mode: runMode,
     production,
     jwt: { secret, publicKey, issuer: optional(env, 'JWT_ISSUER'), audience: optional(env, 'JWT_AUDIENCE') },
     maxBoardBytes,

@@ -1,6 +1,8 @@
 /**
  * Development convenience: with no key configured outside production, a random secret is
  * generated once and kept next to the database, so tokens minted today still work tomorrow.
+ * Only `serve` creates it: a CLI command run from another folder (a relative DATABASE_PATH
+ * then points elsewhere) must say so, not mint tokens with a fresh secret the server never saw.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,8 +22,22 @@ export function devSecretPath(config: Pick<Config, 'databasePath'>): string {
   return join(resolve(dirname(config.databasePath)), 'dev-jwt-secret');
 }
 
-/** The configured key, or the development secret (created if missing). */
-export function resolveSigningKey(config: Readonly<Config>): SigningKey {
+/** No development secret where the configuration points; the message says where it looked. */
+export class DevSecretNotFoundError extends Error {
+  constructor(path: string, databasePath: string) {
+    super(
+      `no development secret at ${path} (it is kept next to DATABASE_PATH=${databasePath}, here ${resolve(databasePath)}); ` +
+        'run this where `tutorboard serve` runs, set DATABASE_PATH to the server\'s database, or set JWT_SECRET',
+    );
+    this.name = 'DevSecretNotFoundError';
+  }
+}
+
+/**
+ * The configured key, or the development secret. `create` (serve only) makes one when missing;
+ * without it a missing secret is a DevSecretNotFoundError.
+ */
+export function resolveSigningKey(config: Readonly<Config>, { create = false }: { create?: boolean } = {}): SigningKey {
   if (config.jwt.secret || config.jwt.publicKey) {
     return { secret: config.jwt.secret, publicKey: config.jwt.publicKey, created: false };
   }
@@ -31,6 +47,7 @@ export function resolveSigningKey(config: Readonly<Config>): SigningKey {
     const secret = readFileSync(path, 'utf8').trim();
     if (secret.length >= 32) return { secret, devSecretPath: path, created: false };
   }
+  if (!create) throw new DevSecretNotFoundError(path, config.databasePath);
   mkdirSync(dirname(path), { recursive: true });
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(path, `${secret}\n`, { mode: 0o600 });

@@ -6,13 +6,32 @@ import type { Config } from './config.ts';
 import { resolveSigningKey } from './devSecret.ts';
 import { createLogger } from './logger.ts';
 import { TutorboardServer } from './server.ts';
+import { databaseError, listenError, prepareDatabasePath } from './startupErrors.ts';
+import { version } from './version.ts';
 
 export async function serve(config: Readonly<Config>): Promise<number> {
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY || process.env.LOG_PRETTY === '1' });
-  const key = resolveSigningKey(config);
+  logger.info(
+    { event: 'starting', mode: config.mode, version, node: process.version, pid: process.pid },
+    `tutorboard ${version} starting in ${config.mode} mode${config.mode === 'production' ? '' : ' (NODE_ENV=production for production)'}`,
+  );
+  // First: the development secret is kept in the database's folder.
+  prepareDatabasePath(config.databasePath);
+  const key = resolveSigningKey(config, { create: true });
   const authenticator = new Authenticator({ ...config.jwt, secret: key.secret, publicKey: key.publicKey });
-  const server = new TutorboardServer(config, { logger, authenticator });
-  const port = await server.listen();
+  let server: TutorboardServer;
+  try {
+    server = new TutorboardServer(config, { logger, authenticator });
+  } catch (error) {
+    throw databaseError(error, config.databasePath);
+  }
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (error) {
+    server.store.close();
+    throw listenError(error, config.host, config.port);
+  }
   if (key.devSecretPath) {
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const token = authenticator.sign({ sub: 'dev-user', sid: '*', role: 'tutor' }, 24 * 3600);
@@ -20,9 +39,10 @@ export async function serve(config: Readonly<Config>): Promise<number> {
       { event: 'dev_secret', path: key.devSecretPath, created: key.created },
       'DEVELOPMENT MODE: no JWT_SECRET or JWT_PUBLIC_KEY set; using a generated development secret. Never run like this in production.',
     );
-    // Printed on stdout on purpose (not through the logger, which would redact it): it is for the developer's eyes.
-    process.stdout.write(
-      `\n  Development token (sub=dev-user, sid=*, role=tutor, 24h):\n  ${token}\n\n` +
+    // For the developer's eyes, on stderr: stdout is the log stream, which a shipper may collect.
+    process.stderr.write(
+      `\n  DEVELOPMENT MODE (no JWT_SECRET): development secret in ${key.devSecretPath}\n` +
+        `  Development token (sub=dev-user, sid=*, role=tutor, 24h):\n  ${token}\n\n` +
         (config.demo.enabled ? `  Demo page: http://${host}:${port}/  (open it in two windows side by side)\n` : '') +
         `  Whiteboard: ws://${host}:${port}/ws/v2/session/demo/whiteboard  (HocuspocusProvider name "demo", token above)\n` +
         `  Tutor channel: ws://${host}:${port}/ws/v2/session/demo?token=<token>\n` +

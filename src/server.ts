@@ -205,6 +205,24 @@ export class TutorboardServer {
       });
       return;
     }
+    let route: ReturnType<typeof parseSessionRoute> = null;
+    try {
+      route = parseSessionRoute(url.pathname);
+    } catch (error) {
+      if (!(error instanceof TutorboardError)) throw error;
+      sendJson(response, error.status, { error: { code: error.code, message: error.message } });
+      return;
+    }
+    if (route) {
+      // A browser tab or curl on a WebSocket path: say what it is instead of "not found".
+      sendJson(
+        response,
+        426,
+        { error: { code: 'upgrade_required', message: `${url.pathname} is a WebSocket endpoint (the ${route.kind} of session ${route.sessionId}); connect with a WebSocket client` } },
+        { Upgrade: 'websocket', Connection: 'Upgrade' },
+      );
+      return;
+    }
     sendJson(response, 404, { error: { code: 'not_found', message: `no route for ${request.method} ${url.pathname}` } });
   }
 

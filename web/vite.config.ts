@@ -14,7 +14,7 @@ export default defineConfig({
   resolve: {
     alias: {
       // What users import; points at the client's source until the package entry lands.
-      'tutorboard/client': fileURLToPath(new URL('../src/client/TutorChannelClient.ts', import.meta.url)),
+      'tutorboard/client': fileURLToPath(new URL('../src/client/index.ts', import.meta.url)),
     },
   },
   build: {

@@ -54,9 +54,9 @@ export class LocalSnapshots {
     return snapshotJson(this.snapshots.create(sessionId, { label, createdBy: this.user }));
   }
 
-  async restore(sessionId: string, id: number): Promise<{ restoredFrom: number; preRestoreSnapshotId: number }> {
-    const { restoredFrom, preRestoreSnapshotId } = await this.snapshots.restore(sessionId, id, this.user);
-    return { restoredFrom, preRestoreSnapshotId };
+  async restore(sessionId: string, id: number): Promise<{ restoredFrom: number; preRestoreSnapshotId: number; changed: boolean }> {
+    const { restoredFrom, preRestoreSnapshotId, changed } = await this.snapshots.restore(sessionId, id, this.user);
+    return { restoredFrom, preRestoreSnapshotId, changed };
   }
 
   async delete(sessionId: string, id: number): Promise<void> {

@@ -53,7 +53,7 @@ export class RemoteSnapshots {
     return (await this.call('POST', sessionId, '', label === null ? {} : { label })).json();
   }
 
-  async restore(sessionId: string, id: number): Promise<{ restoredFrom: number; preRestoreSnapshotId: number }> {
+  async restore(sessionId: string, id: number): Promise<{ restoredFrom: number; preRestoreSnapshotId: number; changed: boolean }> {
     return (await this.call('POST', sessionId, `/${id}/restore`)).json();
   }
 

@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { Authenticator } from '../auth.ts';
 import type { Command } from '../cli.ts';
 import type { Config } from '../config.ts';
-import { resolveSigningKey } from '../devSecret.ts';
+import { devSecretPath, resolveSigningKey } from '../devSecret.ts';
 import { BadRequestError, ConfigError, ForbiddenError, NotFoundError, UnauthorizedError, describe } from '../errors.ts';
 import { parseLabel, parseSnapshotId, type SnapshotJson } from '../http/snapshotRoutes.ts';
 import { assertSessionId } from '../routes.ts';
@@ -73,6 +73,12 @@ export const snapshotsCommand: Command = {
       try {
         await perform(remote, request);
       } catch (error) {
+        if (error instanceof UnauthorizedError && !cfg.jwt.secret && !cfg.jwt.publicKey) {
+          throw new UnauthorizedError(
+            `the server at ${cfg.tutorboardUrl} refused a token signed with the development secret ${devSecretPath(cfg)}: ` +
+              'it is not the server\'s; run this where the server runs (the same DATABASE_PATH) or set JWT_SECRET to the server\'s',
+          );
+        }
         if (!isConnectionRefused(error)) throw error;
         const liveUrl = await liveServerUrl(cfg, commandLine(positionals, values), () => signer(cfg));
         if (liveUrl !== undefined) {
@@ -140,12 +146,11 @@ async function perform(backend: Backend, { action, sessionId, id, label, values 
     }
     case 'restore': {
       const result = await backend.restore(sessionId, id);
-      print(
-        json
-          ? result
-          : `restored ${sessionId} to snapshot ${result.restoredFrom}; undo with: tutorboard snapshots restore ${sessionId} ${result.preRestoreSnapshotId}`,
-        json,
-      );
+      // A board that already equals the snapshot is left alone; its "undo" would be the snapshot itself.
+      const text = result.changed
+        ? `restored ${sessionId} to snapshot ${result.restoredFrom}; undo with: tutorboard snapshots restore ${sessionId} ${result.preRestoreSnapshotId}`
+        : `nothing changed: ${sessionId} already equals snapshot ${result.restoredFrom}`;
+      print(json ? result : text, json);
       break;
     }
     case 'delete':

@@ -4,66 +4,47 @@
  * does not lose messages. Browsers never expose WebSocket pings to scripts, so the client keeps
  * its own view of liveness: it sends `{"type":"ping"}` after a quiet spell and treats a
  * connection that stays silent past the server's stale timeout as dead.
+ *
+ * A failed connect ends differently per implementation: browsers fire `error` then `close`, Node's
+ * undici fires only `error` (readyState stays CONNECTING), and a constructor may throw. All of
+ * them become one `close` event (1006) and a retry.
  */
 import {
   isControlMessage,
   isReservedType,
   type ControlMessage,
-  type ErrorMessage,
   type IncomingMessage,
   type OutgoingMessage,
   type Peer,
-  type PresenceMessage,
-  type RoomMessage,
   type WelcomeMessage,
 } from '../tutor/protocol.ts';
+import type {
+  ClientState,
+  TutorChannelClientEvents,
+  TutorChannelClientOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './TutorChannelClientOptions.ts';
 
-export interface ReconnectOptions {
-  /** First retry delay (before jitter), in ms. @default 500 */
-  initialDelayMs?: number;
-  /** Largest retry delay (before jitter), in ms. @default 30000 */
-  maxDelayMs?: number;
-}
-
-export interface TutorChannelClientOptions {
-  /** `ws(s)://HOST:PORT/ws/v2/session/{sessionId}` */
-  url: string;
-  /** The JWT, or a function asked before every (re)connect so that a fresh token can be used. */
-  token: string | (() => string | Promise<string>);
-  /** `false` disables reconnecting. */
-  reconnect?: ReconnectOptions | false;
-  /** Send a ping after this long without hearing anything, in ms. @default the server's heartbeatIntervalMs */
-  pingIntervalMs?: number;
-  /** Give up on a connection silent this long and reconnect, in ms. @default the server's staleTimeoutMs */
-  staleTimeoutMs?: number;
-  /** A WebSocket constructor other than the global one. */
-  WebSocket?: typeof WebSocket;
-}
-
-export interface CloseEventInfo {
-  code: number;
-  reason: string;
-  /** Whether the client will try again (after `delayMs`). */
-  reconnecting: boolean;
-  delayMs?: number;
-}
-
-export interface TutorChannelClientEvents {
-  open: [];
-  welcome: [WelcomeMessage];
-  message: [RoomMessage];
-  presence: [PresenceMessage];
-  /** An `error` message from the server (the connection stays open unless a close follows). */
-  error: [ErrorMessage];
-  close: [CloseEventInfo];
-}
-
-export type ClientState = 'connecting' | 'open' | 'waiting' | 'closed';
+export type {
+  ClientState,
+  CloseEventInfo,
+  ReconnectOptions,
+  TutorChannelClientEvents,
+  TutorChannelClientOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './TutorChannelClientOptions.ts';
 
 /** Close codes after which trying again cannot help: policy, bad data, auth, kicks. */
 export const finalCloseCodes: readonly number[] = [1003, 1008, 4401, 4403];
 
 const closeTimeoutCode = 4000;
+
+/** What a failed connect or a broken socket reports: the WebSocket "abnormal closure" code. */
+const connectionFailedCode = 1006;
+
+const openState = 1;
 
 /** Listeners are stored untyped; `on` and `emit` keep each event's arguments typed. */
 type Listener = (...args: any[]) => void;
@@ -71,7 +52,10 @@ type Listener = (...args: any[]) => void;
 export class TutorChannelClient {
   private readonly options: TutorChannelClientOptions;
   private readonly listeners = new Map<keyof TutorChannelClientEvents, Set<Listener>>();
-  private socket: WebSocket | undefined;
+  private readonly url: URL;
+  private socket: WebSocketLike | undefined;
+  /** Messages sent while not open, serialized when sent, oldest first (at most maxQueuedMessages). */
+  private readonly queue: string[] = [];
   private stateValue: ClientState = 'connecting';
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -85,8 +69,13 @@ export class TutorChannelClient {
   private readonly ownConnectionIds: string[] = [];
   private readonly peerMap = new Map<string, Peer>();
 
+  /** Throws a TypeError for a URL that is not ws: or wss: (retrying could never help). */
   constructor(options: TutorChannelClientOptions) {
     this.options = options;
+    this.url = new URL(options.url);
+    if (this.url.protocol !== 'ws:' && this.url.protocol !== 'wss:') {
+      throw new TypeError(`TutorChannelClient: url must start with ws:// or wss://, got ${JSON.stringify(options.url)}`);
+    }
     void this.connect();
   }
 
@@ -118,16 +107,31 @@ export class TutorChannelClient {
     return () => listeners.delete(stored);
   }
 
-  /** Sends a room message; false when not connected (nothing is queued). */
+  /** Messages waiting for the connection to open. */
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Sends a room message, or queues it while the connection is not open (it goes out, in order,
+   * as soon as it opens). False when it was dropped: the client is closed, or the queue is full
+   * (`maxQueuedMessages`, 100 by default).
+   */
   send(message: OutgoingMessage): boolean {
     if (isReservedType(message.type)) throw new TypeError(`"${message.type}" is reserved for the server`);
-    return this.sendRaw(message);
+    if (this.stateValue === 'closed') return false;
+    const text = JSON.stringify(message);
+    if (this.sendText(text)) return true;
+    if (this.queue.length >= (this.options.maxQueuedMessages ?? 100)) return false;
+    this.queue.push(text);
+    return true;
   }
 
   /** Stops for good: closes the socket (1000) and cancels any reconnect. Idempotent. */
   close(): void {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
+    this.queue.length = 0;
     clearTimeout(this.retryTimer);
     const socket = this.detach();
     socket?.close(1000, 'client closed');
@@ -140,31 +144,55 @@ export class TutorChannelClient {
     try {
       token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
     } catch (error) {
-      this.dropped(1006, `token provider failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.dropped(connectionFailedCode, `token provider failed: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     if (this.stateValue !== 'connecting') return;
-    const url = new URL(this.options.url);
+    const url = new URL(this.url);
     url.searchParams.set('token', token);
     if (this.seq !== undefined) url.searchParams.set('since', String(this.seq));
     if (this.epoch !== undefined) url.searchParams.set('epoch', this.epoch);
-    const Socket = this.options.WebSocket ?? globalThis.WebSocket;
-    const socket = new Socket(url.toString());
+    const Socket: WebSocketConstructor = this.options.WebSocket ?? globalThis.WebSocket;
+    let socket: WebSocketLike;
+    try {
+      socket = new Socket(url.toString());
+    } catch (error) {
+      this.dropped(connectionFailedCode, `cannot open a WebSocket: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
     this.socket = socket;
     socket.onopen = () => {
       this.lastHeardAt = Date.now();
       this.stateValue = 'open';
+      this.flushQueue();
       this.emit('open');
     };
-    socket.onmessage = (event: MessageEvent) => {
+    socket.onmessage = (event: { data: unknown }) => {
       this.lastHeardAt = Date.now();
-      if (typeof event.data === 'string') this.receive(JSON.parse(event.data) as IncomingMessage);
+      if (typeof event.data !== 'string') return;
+      let message: IncomingMessage;
+      try {
+        message = JSON.parse(event.data) as IncomingMessage;
+      } catch {
+        return; // not from a tutorboard server; nothing sensible to do with it
+      }
+      this.receive(message);
     };
-    socket.onclose = (event: CloseEvent) => {
+    socket.onclose = (event: { code: number; reason: string }) => {
       if (this.socket === socket) this.dropped(event.code, event.reason);
     };
-    // A failed connect also fires close; nothing to add here.
-    socket.onerror = () => {};
+    // Browsers follow an error with close; undici does not when a connect fails. Whichever
+    // comes first ends this socket; the other then finds it detached.
+    socket.onerror = () => {
+      if (this.socket !== socket) return;
+      this.detach();
+      try {
+        socket.close();
+      } catch {
+        // already closing, or never opened
+      }
+      this.dropped(connectionFailedCode, 'connection failed');
+    };
   }
 
   private receive(message: IncomingMessage): void {
@@ -224,7 +252,7 @@ export class TutorChannelClient {
         this.dropped(closeTimeoutCode, 'no sign of life from the server');
       } else if (now - this.lastHeardAt >= pingAfter && now - this.lastPingAt >= pingAfter) {
         this.lastPingAt = now;
-        this.sendRaw({ type: 'ping' });
+        this.sendText('{"type":"ping"}');
       }
     }, Math.max(10, Math.min(pingAfter, staleAfter) / 2));
   }
@@ -235,6 +263,7 @@ export class TutorChannelClient {
     const reconnect = this.options.reconnect;
     if (reconnect === false || finalCloseCodes.includes(code)) {
       this.stateValue = 'closed';
+      this.queue.length = 0;
       this.emit('close', { code, reason, reconnecting: false });
       return;
     }
@@ -248,21 +277,27 @@ export class TutorChannelClient {
   }
 
   /** Forgets the current socket (its late events are ignored) and returns it. */
-  private detach(): WebSocket | undefined {
+  private detach(): WebSocketLike | undefined {
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
       socket.onopen = socket.onmessage = socket.onclose = null;
+      // Not null: the `ws` package throws an 'error' that nobody listens to.
+      socket.onerror = () => {};
     }
     return socket;
   }
 
-  private sendRaw(message: OutgoingMessage): boolean {
+  private flushQueue(): void {
+    while (this.queue.length > 0 && this.sendText(this.queue[0])) this.queue.shift();
+  }
+
+  private sendText(text: string): boolean {
     const socket = this.socket;
-    if (!socket || socket.readyState !== 1) return false;
-    socket.send(JSON.stringify(message));
+    if (!socket || socket.readyState !== openState || this.stateValue !== 'open') return false;
+    socket.send(text);
     return true;
   }
 

@@ -2,6 +2,9 @@
  * The session admin API (a JWT with role `admin` whose `sid` covers the session, or `*`):
  *
  *   GET    /api/sessions                                    active sessions, counts, document state
+ *
+ * "Active" is one rule for the list and for every /api/sessions/{id} route: a session with a
+ * connection, a loaded whiteboard document or a tutor room (an empty room stays for replay).
  *   GET    /api/sessions/{sessionId}                        its connections with their metadata
  *   DELETE /api/sessions/{sessionId}/connections/{id}       closes that connection (4403)
  *   POST   /api/sessions/{sessionId}/kick      {"userId"}   closes every connection of that user
@@ -35,6 +38,7 @@ export interface AdminTarget {
   readonly tutor: {
     publish(sessionId: string, message: OutgoingMessage, from: Sender): number;
     hasRoom(sessionId: string): boolean;
+    roomSessionIds(): Iterable<string>;
   };
 }
 
@@ -89,6 +93,7 @@ async function listSessions(request: IncomingMessage, target: AdminTarget): Prom
   const counts = new Map<string, Record<ConnectionType, number>>();
   for (const summary of target.registry.sessions()) counts.set(summary.sessionId, summary.connections);
   for (const name of target.loadedDocuments()) if (!counts.has(name)) counts.set(name, { tutor: 0, whiteboard: 0 });
+  for (const name of target.tutor.roomSessionIds()) if (!counts.has(name)) counts.set(name, { tutor: 0, whiteboard: 0 });
   const sessions = [...counts]
     .filter(([sessionId]) => principal.sessionScope === '*' || principal.sessionScope === sessionId)
     .map(([sessionId, connections]) => ({ sessionId, connections, document: documentState(target, sessionId) }));

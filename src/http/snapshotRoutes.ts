@@ -5,7 +5,7 @@
  *   GET    …/snapshots                  newest first
  *   POST   …/snapshots                  {"label"?} → 201
  *   GET    …/snapshots/{id}             metadata + content summary; ?format=json | ?format=yjs
- *   POST   …/snapshots/{id}/restore     → {restoredFrom, preRestoreSnapshotId}
+ *   POST   …/snapshots/{id}/restore     → {restoredFrom, preRestoreSnapshotId, changed}
  *   DELETE …/snapshots/{id}             → 204
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -118,8 +118,8 @@ export async function handleSnapshotRequest(
     } else {
       const id = parseSnapshotId(route.params.id);
       if (route.kind === 'restore') {
-        const { restoredFrom, preRestoreSnapshotId } = await snapshots.restore(sessionId, id, principal.userId);
-        sendJson(response, 200, { restoredFrom, preRestoreSnapshotId });
+        const { restoredFrom, preRestoreSnapshotId, changed } = await snapshots.restore(sessionId, id, principal.userId);
+        sendJson(response, 200, { restoredFrom, preRestoreSnapshotId, changed });
       } else if (method === 'DELETE') {
         snapshots.delete(sessionId, id);
         response.writeHead(204, { 'Cache-Control': 'no-store' }).end();

@@ -1,9 +1,12 @@
 /**
  * The tutor channel's wire protocol, shared by the server (extensions/TutorChannel.ts) and the
- * client helper (src/client/TutorChannelClient.ts). Browser-safe: no Node imports here.
+ * client (`tutorboard/client`, src/client/). It imports nothing from Node or the server, so a
+ * front-end project type-checks and bundles it without Node types (test/package/clientImports.test.ts).
  * docs/tutor-protocol.md is the prose version of this file; keep them in step.
  */
-import type { Role } from '../auth.ts';
+import type { Role } from '../roles.ts';
+
+export type { Role };
 
 /** Longest `type` a client may send, in characters. */
 export const maxTypeLength = 64;

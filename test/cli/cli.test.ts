@@ -54,20 +54,40 @@ describe('tutorboard CLI', () => {
     expect(result.stderr).toMatch(/JWT_SECRET: must be at least 32 characters/);
   });
 
-  it('in development generates a secret once, keeps it, prints a working token and URL', async () => {
+  it('in development generates a secret once, keeps it, prints a working token and URL on stderr, never in the log stream', async () => {
     const dir = tempDir();
     const env = { DATABASE_PATH: join(dir, 'data', 'tutorboard.db'), JWT_SECRET: '', NODE_ENV: 'development' };
     const server = await spawnServer(env);
     const secretPath = join(dir, 'data', 'dev-jwt-secret');
     expect(existsSync(secretPath)).toBe(true);
     expect(statSync(secretPath).mode & 0o777).toBe(0o600);
-    const [, token] = await server.output(/Development token[^\n]*\n\s*(\S+)/);
-    expect(server.stdout()).toMatch(/ws:\/\/127\.0\.0\.1:\d+\/ws\/v2\/session\/demo\/whiteboard/);
+    const [, token] = await server.errorOutput(/Development token[^\n]*\n\s*(\S+)/);
+    expect(server.stderr()).toMatch(/ws:\/\/127\.0\.0\.1:\d+\/ws\/v2\/session\/demo\/whiteboard/);
     await server.output(/"level":"warn"[^\n]*"event":"dev_secret"/);
+    // stdout is the log stream: JSON lines only, the first one saying which mode runs, and no token.
+    expect(server.lines[0]).toMatchObject({ event: 'starting', mode: 'development', msg: expect.stringMatching(/development mode/) });
+    expect(server.lines.filter((line) => 'raw' in line)).toEqual([]);
+    expect(server.stdout()).not.toContain(token);
     const provider = newProvider({ url: `ws://127.0.0.1:${server.port}/ws/v2/session/demo/whiteboard`, name: 'demo', token });
     await synced(provider);
     // The same secret signs CLI tokens, and survives a restart.
     const minted = run(['token', '--sub', 'x', '--session', 'demo'], env);
     expect(new Authenticator({ secret: readFileSync(secretPath, 'utf8').trim() }).verify(minted.stdout.trim()).userId).toBe('x');
+  });
+
+  it('in production says so in the first log line and prints no banner', async () => {
+    const server = await spawnServer({ DATABASE_PATH: join(tempDir(), 'x.db'), JWT_SECRET: testSecret, NODE_ENV: 'production' });
+    expect(server.lines[0]).toMatchObject({ event: 'starting', mode: 'production' });
+    expect(server.stderr()).toBe('');
+  });
+
+  it('token, run where no development secret exists, says where it looked and creates none', () => {
+    const dir = tempDir();
+    const result = run(['token', '--sub', 'ada', '--session', 'demo'], { DATABASE_PATH: join(dir, 'data', 'tutorboard.db'), JWT_SECRET: '' });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`no development secret at ${join(dir, 'data', 'dev-jwt-secret')}`);
+    expect(result.stderr).toMatch(/DATABASE_PATH/);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config.ts';
+import { configVariables } from '../../src/configVariables.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 function errorOf(env: Record<string, string>): ConfigError {
@@ -49,5 +51,32 @@ describe('configuration', () => {
   it('requires a key in production', () => {
     expect(errorOf({ NODE_ENV: 'production' })).toMatchObject({ variable: 'JWT_SECRET', message: expect.stringMatching(/required/) });
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).production).toBe(true);
+  });
+
+  it('refuses an unknown NODE_ENV (a typo must not fall back to development) and names the mode', () => {
+    for (const typo of ['prod', 'Production', 'staging', 'dev']) {
+      expect(errorOf({ NODE_ENV: typo, JWT_SECRET: 'x'.repeat(32) })).toMatchObject({
+        variable: 'NODE_ENV',
+        message: `NODE_ENV: must be development, production, test or unset, got "${typo}"`,
+      });
+    }
+    expect(loadConfig({}).mode).toBe('development');
+    expect(loadConfig({ NODE_ENV: '' }).mode).toBe('development');
+    expect(loadConfig({ NODE_ENV: 'test' })).toMatchObject({ mode: 'test', production: false });
+    expect(loadConfig({ NODE_ENV: 'development' }).mode).toBe('development');
+  });
+
+  it('lists every variable it reads in serve --help (src/configVariables.ts) and in the README tables', () => {
+    const read = new Set<string>();
+    for (const file of ['src/config.ts', 'src/serve.ts']) {
+      const source = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+      for (const match of source.matchAll(/\b(?:env|process\.env)(?:\.([A-Z][A-Z0-9_]+)|, '([A-Z][A-Z0-9_]+)')/g)) read.add(match[1] ?? match[2]);
+    }
+    const listed = configVariables.map((v) => v.name);
+    expect([...read].filter((name) => !listed.includes(name)), 'read but missing from src/configVariables.ts').toEqual([]);
+    expect(listed.filter((name) => !read.has(name)), 'listed but never read').toEqual([]);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = readme.split('\n').filter((line) => line.startsWith('|'));
+    expect(listed.filter((name) => !rows.some((row) => row.split('|')[1]?.includes(`\`${name}\``))), 'missing from the README tables').toEqual([]);
   });
 });

@@ -53,6 +53,22 @@ describe('session admin API', () => {
     expect(scoped.body.sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual(['list-b']);
   });
 
+  it('lists exactly the sessions that /api/sessions/{id} answers: a tutor room kept for replay after its last client left counts', async () => {
+    const t = await startServer();
+    const student = await tutorSocket(t.tutorUrl('quiet', { token: t.token({ sid: 'quiet' }) }));
+    // A room with something to replay outlives its last client (TUTOR_REPLAY_MS).
+    t.server.tutor.publish('quiet', { type: 'hint' });
+    await student.socket.nextOfType('hint');
+    const left = nextEvent(t.server.registry, 'leave');
+    student.socket.ws.close();
+    await left;
+    expect(t.server.registry.hasSession('quiet')).toBe(false);
+    const shown = await call(t, 'GET', '/api/sessions/quiet', { token: adminToken(t) });
+    expect(shown).toMatchObject({ status: 200, body: { sessionId: 'quiet', connections: [] } });
+    const listed = await call(t, 'GET', '/api/sessions', { token: adminToken(t) });
+    expect(listed.body.sessions).toContainEqual({ sessionId: 'quiet', connections: { whiteboard: 0, tutor: 0 }, document: { loaded: false, unsavedUpdates: 0, unsavedBytes: 0 } });
+  });
+
   it('shows the connections of a session; unknown session is 404, bad id 400', async () => {
     const t = await startServer();
     const { alice, bob } = await lesson(t, 'show');

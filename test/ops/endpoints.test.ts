@@ -70,4 +70,16 @@ describe('operations endpoints', () => {
     expect(await call(t, 'POST', '/health')).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
     expect(await call(t, 'GET', '/nope')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });
+
+  it('a plain GET on a WebSocket path is 426 Upgrade Required, not 404; a bad session id there is 400', async () => {
+    const t = await startServer();
+    for (const path of ['/ws/v2/session/lesson-1', '/ws/v2/session/lesson-1/whiteboard']) {
+      const response = await fetch(t.httpUrl(path));
+      expect(response.status).toBe(426);
+      expect(response.headers.get('upgrade')).toBe('websocket');
+      expect(await response.json()).toMatchObject({ error: { code: 'upgrade_required', message: expect.stringMatching(/WebSocket endpoint/) } });
+    }
+    expect(await call(t, 'GET', '/ws/v2/session/bad%20id')).toMatchObject({ status: 400, body: { error: { code: 'invalid_session_id' } } });
+    expect((await call(t, 'GET', '/ws/v2/other')).status).toBe(404);
+  });
 });

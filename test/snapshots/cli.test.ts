@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { board, deadUrl, edit, editor, runCli } from './helpers.ts';
 import { docMatches } from '../utils/provider.ts';
-import { startServer, testSecret, type TestServer } from '../utils/server.ts';
+import { startServer, tempDir, testSecret, type TestServer } from '../utils/server.ts';
 
 function cliEnv(t: TestServer, extra: Record<string, string> = {}): Record<string, string> {
   return { DATABASE_PATH: t.databasePath, JWT_SECRET: testSecret, TUTORBOARD_URL: t.httpUrl('').replace(/\/$/, ''), ...extra };
@@ -113,4 +113,42 @@ describe('tutorboard snapshots (CLI)', () => {
     const reader = await editor(second, 'cli-offline');
     expect(board(reader.document)).toEqual({ shapes: { keep: { kind: 'rect' } }, strokes: ['s1'], title: '' });
   });
+});
+
+describe('tutorboard snapshots: what the CLI says', () => {
+  it('a restore that changes nothing says so instead of offering the snapshot itself as the undo', async () => {
+    const t = await startServer();
+    const env = cliEnv(t);
+    const a = await editor(t, 'same');
+    await edit(a, (doc) => doc.getMap('shapes').set('s1', { kind: 'square' }));
+    const meta = JSON.parse((await runCli(['create', 'same', '--json'], env)).stdout);
+    const restored = await runCli(['restore', 'same', String(meta.id)], env);
+    expect(restored).toMatchObject({ code: 0, stdout: `nothing changed: same already equals snapshot ${meta.id}\n` });
+    expect(JSON.parse((await runCli(['restore', 'same', String(meta.id), '--json'], env)).stdout)).toEqual({
+      restoredFrom: meta.id,
+      preRestoreSnapshotId: meta.id,
+      changed: false,
+    });
+    await edit(a, (doc) => doc.getMap('shapes').clear());
+    expect(JSON.parse((await runCli(['restore', 'same', String(meta.id), '--json'], env)).stdout)).toMatchObject({ changed: true });
+  }, 60_000); // four CLI processes in a row: seconds each on a loaded machine
+
+  it('run where the development secret is not (another folder): says where it looked, creates nothing, never blames JWT_SECRET', async () => {
+    const t = await startServer();
+    const elsewhere = tempDir();
+    const env = { DATABASE_PATH: join(elsewhere, 'data', 'tutorboard.db'), JWT_SECRET: '', TUTORBOARD_URL: t.httpUrl('').replace(/\/$/, '') };
+    const missing = await runCli(['list', 'lesson'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain(`no development secret at ${join(elsewhere, 'data', 'dev-jwt-secret')}`);
+    expect(existsSync(join(elsewhere, 'data'))).toBe(false);
+
+    // A development secret that is not the server's: the refusal names it, not JWT_SECRET.
+    mkdirSync(join(elsewhere, 'data'));
+    writeFileSync(join(elsewhere, 'data', 'dev-jwt-secret'), `${'x'.repeat(48)}\n`);
+    const refused = await runCli(['list', 'lesson'], env);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/refused a token signed with the development secret .*dev-jwt-secret: it is not the server's/);
+    expect(refused.stderr).not.toMatch(/does JWT_SECRET match/);
+  }, 60_000);
 });

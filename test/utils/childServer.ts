@@ -19,15 +19,17 @@ export interface ChildServer {
   exited: Promise<number | string>;
   /** Resolves with the first match of `pattern` in stdout, waiting for more output as needed. */
   output(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
+  /** The same for stderr. */
+  errorOutput(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
 }
 
 /**
- * `prefix` runs the server through another program that execs it in the same process, e.g.
- * `unshare --uts …` to give it a hostname of its own.
+ * `args` go to `tutorboard serve`; `prefix` runs the server through another program that execs
+ * it in the same process, e.g. `unshare --uts …` to give it a hostname of its own.
  */
-export async function spawnServer(env: Record<string, string>, ms = 10_000, prefix: string[] = []): Promise<ChildServer> {
-  const [program, ...args] = [...prefix, process.execPath, binPath, 'serve'];
-  const child = spawn(program, args, {
+export async function spawnServer(env: Record<string, string>, ms = 10_000, args: string[] = [], prefix: string[] = []): Promise<ChildServer> {
+  const [program, ...rest] = [...prefix, process.execPath, binPath, 'serve', ...args];
+  const child = spawn(program, rest, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_PRETTY: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -59,20 +61,22 @@ export async function spawnServer(env: Record<string, string>, ms = 10_000, pref
     ms,
     'child server to listen',
   );
-  const output = (pattern: RegExp, within = 5_000) =>
+  const waitFor = (stream: NodeJS.ReadableStream, text: () => string, pattern: RegExp, within: number) =>
     withTimeout(
       new Promise<RegExpExecArray>((resolve) => {
         const check = () => {
-          const match = pattern.exec(out);
+          const match = pattern.exec(text());
           if (!match) return false;
-          child.stdout!.off('data', check);
+          stream.off('data', check);
           resolve(match);
           return true;
         };
-        if (!check()) child.stdout!.on('data', check);
+        if (!check()) stream.on('data', check);
       }),
       within,
       `output matching ${pattern}`,
     );
-  return { child, port, lines, stdout: () => out, stderr: () => err, exited, output };
+  const output = (pattern: RegExp, within = 5_000) => waitFor(child.stdout!, () => out, pattern, within);
+  const errorOutput = (pattern: RegExp, within = 5_000) => waitFor(child.stderr!, () => err, pattern, within);
+  return { child, port, lines, stdout: () => out, stderr: () => err, exited, output, errorOutput };
 }
