@@ -120,7 +120,7 @@ describe('the npm package', () => {
     expect(checked).toEqual({ userId: 'sam', role: 'student', version, exports: ['Authenticator', 'ConfigError', 'TutorboardServer', 'loadConfig', 'roles', 'version'] });
 
     // The README's tutor snippet, as written, against the installed package.
-    const snippet = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes("from 'tutorboard/client'"));
+    const snippet = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes("import { TutorChannelClient } from 'tutorboard/client'"));
     writeFileSync(join(app, 'tutor.ts'), snippet!.replace('ws://localhost:1234', `ws://localhost:${port}`));
     const tutor = spawn(process.execPath, ['tutor.ts'], { cwd: app, env: { ...process.env, TOKEN: devToken }, stdio: ['ignore', 'pipe', 'pipe'] });
     const tutorExited = new Promise((resolve) => tutor.once('exit', resolve));
