@@ -11,7 +11,8 @@ function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [binPath, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
 }
 
-describe('tutorboard CLI', () => {
+// Every test runs the real CLI (a process each): slow on a loaded 2-core machine.
+describe('tutorboard CLI', { timeout: 60_000 }, () => {
   it('prints help for the program and each command', () => {
     expect(run(['--help'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/serve[\s\S]*migrate[\s\S]*token/) });
     expect(run(['token', '--help'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/--sub USER --session SESSION/) });

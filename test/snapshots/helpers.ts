@@ -65,7 +65,7 @@ export interface CliResult {
 }
 
 /** Runs `node bin/tutorboard snapshots …` without blocking the event loop (the server under test lives in it). */
-export async function runCli(args: string[], env: Record<string, string>, ms = 15_000): Promise<CliResult> {
+export async function runCli(args: string[], env: Record<string, string>, ms = 30_000): Promise<CliResult> {
   const child = spawn(process.execPath, [binPath, 'snapshots', ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
