@@ -22,7 +22,7 @@ import { version } from '../src/version.ts';
 /** What the metrics read; fields are read at scrape time, so they may be filled in late. */
 export interface MetricsSources {
   registry: ConnectionRegistry;
-  tutor: { readonly stats: Readonly<TutorStats>; readonly roomCount: number };
+  tutor: { readonly stats: Readonly<TutorStats>; readonly roomCount: number; readonly replayBytes: number };
   /** Emits `snapshot` (meta with `reason`, optionally a duration in ms as second argument). */
   snapshots?: Pick<EventEmitter, 'on' | 'off'>;
 }
@@ -125,6 +125,14 @@ export class Metrics implements Extension {
       registers,
       collect() {
         this.set(sources.tutor.roomCount);
+      },
+    });
+    new Gauge({
+      name: name('tutor_replay_bytes'),
+      help: 'Bytes the tutor rooms hold for ?since= replay, all rooms together (at most TUTOR_REPLAY_TOTAL_BYTES).',
+      registers,
+      collect() {
+        this.set(sources.tutor.replayBytes);
       },
     });
     const tutorCounter = (suffix: string, help: string, read: (stats: Readonly<TutorStats>) => number) =>

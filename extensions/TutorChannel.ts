@@ -43,8 +43,8 @@ export class TutorChannel implements Extension {
       if (!configuration[field]) throw new TypeError(`TutorChannel needs configuration.${field}`);
     }
     this.configuration = Object.freeze({ ...defaultTutorChannelConfiguration, ...configuration } as TutorChannelConfiguration);
-    const { replayMessages, replayMs } = this.configuration;
-    this.rooms = new Rooms({ replayMessages, replayMs });
+    const { replayMessages, replayMs, replayBytes, replayTotalBytes, emptyRoomGraceMs } = this.configuration;
+    this.rooms = new Rooms({ replayMessages, replayMs, replayBytes, replayTotalBytes, emptyRoomGraceMs });
   }
 
   async onConfigure(): Promise<void> {
@@ -137,6 +137,11 @@ export class TutorChannel implements Extension {
 
   get roomCount(): number {
     return this.rooms.size;
+  }
+
+  /** Bytes the replay of every room holds together (bounded by `replayTotalBytes`). */
+  get replayBytes(): number {
+    return this.rooms.replayBytes;
   }
 
   private accept(

@@ -132,6 +132,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       invalidMessagesPerMinute: int(env, 'TUTOR_INVALID_MESSAGES_PER_MINUTE', tutorDefaults.invalidMessagesPerMinute, 1),
       replayMessages: int(env, 'TUTOR_REPLAY_MESSAGES', tutorDefaults.replayMessages),
       replayMs: int(env, 'TUTOR_REPLAY_MS', tutorDefaults.replayMs),
+      replayBytes: int(env, 'TUTOR_REPLAY_BYTES', tutorDefaults.replayBytes),
+      replayTotalBytes: int(env, 'TUTOR_REPLAY_TOTAL_BYTES', tutorDefaults.replayTotalBytes),
+      emptyRoomGraceMs: int(env, 'TUTOR_EMPTY_ROOM_GRACE_MS', tutorDefaults.emptyRoomGraceMs),
       maxBufferedBytes: int(env, 'TUTOR_MAX_BUFFERED_BYTES', tutorDefaults.maxBufferedBytes, 1024),
     },
     snapshots: {

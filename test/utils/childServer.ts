@@ -21,10 +21,17 @@ export interface ChildServer {
   output(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
 }
 
-export async function spawnServer(env: Record<string, string>, ms = 10_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, [binPath, 'serve'], {
+export interface SpawnOptions {
+  /** Node flags before the script, e.g. `--expose-gc`. */
+  nodeArgs?: string[];
+  /** Opens an IPC channel to the child (see test/utils/memoryProbe.ts). */
+  ipc?: boolean;
+}
+
+export async function spawnServer(env: Record<string, string>, ms = 10_000, options: SpawnOptions = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), binPath, 'serve'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_PRETTY: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
