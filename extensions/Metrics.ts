@@ -14,7 +14,7 @@ import { CloseCode } from '../src/closeCodes.ts';
 import { processMetrics } from '../src/metrics/processMetrics.ts';
 import { SocketTraffic } from '../src/metrics/SocketTraffic.ts';
 import type { ConnectionRegistry, ConnectionType } from '../src/registry.ts';
-import { requestUrl } from '../src/routes.ts';
+import { requestPath } from '../src/routes.ts';
 import type { TutorStats } from '../src/tutor/TutorStats.ts';
 import { onUpgradeRejected } from '../src/upgradeResponse.ts';
 import { version } from '../src/version.ts';
@@ -230,7 +230,8 @@ export class Metrics implements Extension {
 
   /** Every upgrade passes here first: its socket's bytes are counted, its refusal too. */
   async onUpgrade({ request, socket }: onUpgradePayload): Promise<void> {
-    const type = upgradeType(requestUrl(request.url).pathname);
+    // The raw path: a target the URL parser refuses is still counted (and answered 400 later).
+    const type = upgradeType(requestPath(request.url));
     if (type !== 'other') this.traffic.track(socket, type);
     onUpgradeRejected(socket, (status, code) => {
       this.upgradeRejections.inc({ type, status: String(status) });

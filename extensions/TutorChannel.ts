@@ -56,7 +56,14 @@ export class TutorChannel implements Extension {
   }
 
   async onUpgrade({ request, socket, head }: onUpgradePayload): Promise<void> {
-    const url = requestUrl(request.url);
+    let url: URL;
+    try {
+      url = requestUrl(request.url);
+    } catch (error) {
+      // Unparseable, so nobody can tell whose path it is: 400 (invalid_url) for every path.
+      this.refuse(request, socket, error);
+      return Promise.reject(null);
+    }
     let route: ReturnType<typeof parseSessionRoute>;
     try {
       route = parseSessionRoute(url.pathname);
@@ -234,12 +241,12 @@ export class TutorChannel implements Extension {
 
   private refuse(request: IncomingMessage, socket: Duplex, error: unknown): void {
     if (!(error instanceof TutorboardError)) {
-      this.configuration.logger.error({ err: error, url: redactUrl(request.url ?? '') }, 'tutor upgrade failed');
+      this.configuration.logger.error({ err: error, url: redactUrl(request.url) }, 'tutor upgrade failed');
       rejectUpgrade(socket, 500, 'internal', 'internal error');
       return;
     }
     this.configuration.logger.warn(
-      { event: 'auth_failed', path: 'tutor', reason: error.code, status: error.status, url: redactUrl(request.url ?? '') },
+      { event: 'auth_failed', path: 'tutor', reason: error.code, status: error.status, url: redactUrl(request.url) },
       'tutor upgrade rejected',
     );
     rejectUpgrade(socket, error.status, error.code, error.message);
