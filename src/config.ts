@@ -4,7 +4,9 @@
  * The README's configuration tables list every variable read here, with its default.
  */
 import { readFileSync } from 'node:fs';
+import { defaultMaxTtlSeconds } from './auth.ts';
 import { ConfigError } from './errors.ts';
+import { defaultLogBufferBytes } from './logger.ts';
 import { defaultTutorChannelConfiguration as tutorDefaults, type TutorChannelConfiguration } from './tutor/TutorChannelConfiguration.ts';
 
 type Env = Record<string, string | undefined>;
@@ -15,7 +17,18 @@ export interface Config {
   databasePath: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
-  jwt: { secret?: string; publicKey?: string; issuer?: string; audience?: string };
+  jwt: {
+    secret?: string;
+    publicKey?: string;
+    issuer?: string;
+    audience?: string;
+    /** Tokens without `exp` are refused (JWT_REQUIRE_EXP). @default true */
+    requireExp: boolean;
+    /** Furthest a token's `exp` may lie ahead, in seconds (JWT_MAX_TTL); 0: no limit. @default 86400 */
+    maxTtlSeconds: number;
+  };
+  /** Log output held while stdout does not take it, in bytes; beyond it lines are dropped. @default 8388608 */
+  logBufferBytes: number;
   /** Largest WebSocket frame on the whiteboard path; larger closes that socket with 1009. */
   maxMessageBytes: number;
   shutdownTimeoutMs: number;
@@ -58,6 +71,25 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   const value = Number(raw.trim());
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name, fallback ? '1' : '0').trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be 1 or 0 (true/false), got "${env[name]}"`);
+}
+
+/** Seconds: `3600`, `90s`, `15m`, `24h`, `7d`; `0` is allowed (it means "no limit" where documented). */
+function durationSeconds(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^(\d+)\s*([smhd]?)$/i.exec(raw.trim());
+  if (!match) throw new ConfigError(name, `must be a duration such as 3600, 90s, 15m, 24h or 7d, got "${raw}"`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2].toLowerCase() as '' | 's' | 'm' | 'h' | 'd'];
+  const value = Number(match[1]) * unit;
+  if (!Number.isSafeInteger(value)) throw new ConfigError(name, `is too large: "${raw}"`);
   return value;
 }
 
@@ -113,7 +145,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databasePath: str(env, 'DATABASE_PATH', './data/tutorboard.db'),
     logLevel: oneOf(env, 'LOG_LEVEL', levels, 'info'),
     production,
-    jwt: { secret, publicKey, issuer: optional(env, 'JWT_ISSUER'), audience: optional(env, 'JWT_AUDIENCE') },
+    jwt: {
+      secret,
+      publicKey,
+      issuer: optional(env, 'JWT_ISSUER'),
+      audience: optional(env, 'JWT_AUDIENCE'),
+      requireExp: bool(env, 'JWT_REQUIRE_EXP', true),
+      maxTtlSeconds: durationSeconds(env, 'JWT_MAX_TTL', defaultMaxTtlSeconds),
+    },
+    logBufferBytes: int(env, 'LOG_BUFFER_BYTES', defaultLogBufferBytes, 64 * 1024),
     maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', 2 * 1024 * 1024, 1024),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100),
     drainDelayMs: int(env, 'DRAIN_DELAY_MS', 0),

@@ -8,7 +8,11 @@ import { createLogger } from './logger.ts';
 import { TutorboardServer } from './server.ts';
 
 export async function serve(config: Readonly<Config>): Promise<number> {
-  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY || process.env.LOG_PRETTY === '1' });
+  const logger = createLogger({
+    level: config.logLevel,
+    pretty: process.stdout.isTTY || process.env.LOG_PRETTY === '1',
+    maxBufferBytes: config.logBufferBytes,
+  });
   const key = resolveSigningKey(config);
   const authenticator = new Authenticator({ ...config.jwt, secret: key.secret, publicKey: key.publicKey });
   const server = new TutorboardServer(config, { logger, authenticator });

@@ -44,10 +44,10 @@ describe('whiteboard auth before the upgrade (header and query tokens)', () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const t = await startServer({ JWT_SECRET: '', JWT_PUBLIC_KEY: pem });
     const url = t.whiteboardUrl(session);
-    const rs256 = jwt.sign({ sub: 'u', sid: session }, privateKey, { algorithm: 'RS256' });
+    const rs256 = jwt.sign({ sub: 'u', sid: session }, privateKey, { algorithm: 'RS256', expiresIn: 600 });
     expect(await upgradeStatus(url, { Authorization: `Bearer ${rs256}` })).toBe(101);
     // The classic confusion attack: HMAC-sign with the public key's PEM text as the secret.
-    const confused = jwt.sign({ sub: 'u', sid: session }, Buffer.from(pem), { algorithm: 'HS256' });
+    const confused = jwt.sign({ sub: 'u', sid: session }, Buffer.from(pem), { algorithm: 'HS256', expiresIn: 600 });
     expect(await upgradeStatus(url, { Authorization: `Bearer ${confused}` })).toBe(401);
   });
 
@@ -55,7 +55,7 @@ describe('whiteboard auth before the upgrade (header and query tokens)', () => {
     const t = await startServer({ JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: 'tutorboard' });
     const url = t.whiteboardUrl(session);
     expect(await upgradeStatus(url, { Authorization: `Bearer ${t.token({ sid: session })}` })).toBe(101);
-    const wrongIssuer = jwt.sign({ sub: 'u', sid: session, iss: 'evil', aud: 'tutorboard' }, testSecret);
+    const wrongIssuer = jwt.sign({ sub: 'u', sid: session, iss: 'evil', aud: 'tutorboard' }, testSecret, { expiresIn: 600 });
     expect(await upgradeStatus(url, { Authorization: `Bearer ${wrongIssuer}` })).toBe(401);
   });
 
