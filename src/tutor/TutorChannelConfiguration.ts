@@ -58,7 +58,7 @@ export interface TutorChannelConfiguration {
   /**
    * Bytes of replay one room keeps (each message's JSON plus 512 bytes of bookkeeping); the
    * oldest messages go first. 0 disables replay. The default holds the 200 latest messages of
-   * ordinary chat (a few hundred bytes each) but only 16 of the largest frames a client may send.
+   * ordinary chat (a few hundred bytes each) but only 15 of the largest frames a client may send.
    * @default 1048576
    */
   replayBytes: number;

@@ -25,12 +25,13 @@ describe('whiteboard auth before the upgrade (header and query tokens)', () => {
     const bad = {
       garbage: 'not-a-jwt',
       expired: jwt.sign({ sub: 'u', sid: session, exp: now - 10 }, testSecret),
-      notYetValid: jwt.sign({ sub: 'u', sid: session, nbf: now + 3600 }, testSecret),
-      otherSecret: jwt.sign({ sub: 'u', sid: session }, 'another-secret-that-is-long-enough-to-pass!!'),
-      algNone: jwt.sign({ sub: 'u', sid: session }, '', { algorithm: 'none' }),
-      noSid: jwt.sign({ sub: 'u' }, testSecret),
-      noSub: jwt.sign({ sid: session }, testSecret),
-      badRole: jwt.sign({ sub: 'u', sid: session, role: 'superuser' }, testSecret),
+      // Each with an exp, so that it fails for its own reason and not for lacking one.
+      notYetValid: jwt.sign({ sub: 'u', sid: session, nbf: now + 3600, exp: now + 7200 }, testSecret),
+      otherSecret: jwt.sign({ sub: 'u', sid: session, exp: now + 600 }, 'another-secret-that-is-long-enough-to-pass!!'),
+      algNone: jwt.sign({ sub: 'u', sid: session, exp: now + 600 }, '', { algorithm: 'none' }),
+      noSid: jwt.sign({ sub: 'u', exp: now + 600 }, testSecret),
+      noSub: jwt.sign({ sid: session, exp: now + 600 }, testSecret),
+      badRole: jwt.sign({ sub: 'u', sid: session, role: 'superuser', exp: now + 600 }, testSecret),
     };
     for (const [name, token] of Object.entries(bad)) {
       expect({ name, header: await upgradeStatus(url, { Authorization: `Bearer ${token}` }) }).toEqual({ name, header: 401 });
