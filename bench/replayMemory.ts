@@ -2,13 +2,13 @@
  * What tutor replay keeps in memory after a flood of large messages, and for how long after
  * everyone left (issue 8: "40 busy rooms hold +550 MB for two minutes").
  *
- *   node bench/replayMemory.ts [--repo DIR] [--rooms 40] [--messages 200] [--wait-ms 150000]
+ *   node bench/replayMemory.ts [--repo DIR] [--rooms 40] [--messages 200] [--size 65436] [--wait-ms 150000]
  *
  * Runs `DIR/bin/tutorboard serve` (default: this checkout; pass another checkout to compare)
  * with its default configuration in a child with `--expose-gc` and test/utils/memoryProbe.ts,
- * which answers with heap + external bytes after a full GC. Each room gets two sockets that
- * each send half of `--messages` frames just under TUTOR_MAX_MESSAGE_BYTES (within the default
- * burst of 100), then everyone leaves. Memory is read at the baseline, with the rooms busy,
+ * which answers with heap + external bytes after a full GC. Each room gets two (or more) sockets
+ * that share `--messages` frames of `--size` characters of text (default: just under
+ * TUTOR_MAX_MESSAGE_BYTES; within the default burst of 100), then everyone leaves. Memory is read at the baseline, with the rooms busy,
  * 1 s and 20 s after the last socket left, and once the server reports no tutor room left
  * (polled on /metrics, at most `--wait-ms`).
  */
@@ -27,11 +27,14 @@ const { values } = parseArgs({
     repo: { type: 'string', default: fileURLToPath(new URL('..', import.meta.url)) },
     rooms: { type: 'string', default: '40' },
     messages: { type: 'string', default: '200' },
+    size: { type: 'string', default: String(64 * 1024 - 100) },
     'wait-ms': { type: 'string', default: '150000' },
   },
 });
 const rooms = Number(values.rooms);
-const perSocket = Math.ceil(Number(values.messages) / 2);
+// The rate limit's default burst is 100 frames per socket, the closing ping included.
+const socketsPerRoom = Math.max(2, Math.ceil(Number(values.messages) / 99));
+const perSocket = Math.ceil(Number(values.messages) / socketsPerRoom);
 const secret = 'bench-secret-that-is-long-enough-for-hs256';
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,24 +53,35 @@ async function main(): Promise<void> {
   rows.push(['baseline', baseline]);
 
   const signer = new Authenticator({ secret });
-  const text = 'x'.repeat(64 * 1024 - 100);
+  const text = 'x'.repeat(Number(values.size));
   const sockets: WebSocket[] = [];
   const started = Date.now();
   await Promise.all(
-    Array.from({ length: rooms * 2 }, async (_, i) => {
+    Array.from({ length: rooms * socketsPerRoom }, async (_, i) => {
       const session = `room-${i % rooms}`;
       const token = signer.sign({ sub: `flooder-${i}`, sid: session }, 3600);
       const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/v2/session/${session}?token=${token}`);
       sockets.push(ws);
       await new Promise((r) => ws.once('open', r));
-      const pong = new Promise<void>((r) => ws.on('message', (data) => String(data).startsWith('{"type":"pong"') && r()));
-      for (let n = 0; n < perSocket; n += 1) ws.send(JSON.stringify({ type: 'chat', text }));
+      const pong = new Promise<void>((r, reject) => {
+        ws.on('message', (data) => {
+          const text = String(data);
+          if (text.startsWith('{"type":"pong"')) r();
+          if (text.startsWith('{"type":"error"')) reject(new Error(`the server refused a frame: ${text}`));
+        });
+        ws.once('close', (code) => reject(new Error(`the server closed a socket with ${code}`)));
+      });
+      // Addressed to nobody present: kept for replay, delivered to no one, so the flood measures the
+      // replay and not the sockets' send buffers (and no socket is cut as a slow consumer).
+      for (let n = 0; n < perSocket; n += 1) ws.send(JSON.stringify({ type: 'chat', to: 'absent-user', text }));
       ws.send('{"type":"ping"}');
       await pong;
     }),
   );
-  const sentMiB = (rooms * 2 * perSocket * 64 * 1024) / MiB;
-  console.log(`sent ${sentMiB.toFixed(0)} MiB in ${rooms} rooms (${rooms * 2} sockets, ${perSocket * 2} messages per room) in ${Date.now() - started} ms`);
+  const sentMiB = (rooms * socketsPerRoom * perSocket * Number(values.size)) / MiB;
+  console.log(
+    `sent ${sentMiB.toFixed(0)} MiB in ${rooms} rooms (${rooms * socketsPerRoom} sockets, ${perSocket * socketsPerRoom} messages per room) in ${Date.now() - started} ms`,
+  );
   rows.push(['rooms busy', await mib()]);
   rows.push(['replay bytes (metric)', ((await metric(port, 'tutorboard_tutor_replay_bytes')) ?? NaN) / MiB]);
 

@@ -38,6 +38,8 @@ export class StdoutSink {
   private readonly queue: Buffer[] = [];
   private queuedBytes = 0;
   private droppedLines = 0;
+  /** Dropped since the last `log_lines_dropped` note. */
+  private unreported = 0;
   private broken = false;
   private retryTimer: NodeJS.Timeout | undefined;
 
@@ -50,7 +52,7 @@ export class StdoutSink {
     sinks.add(this);
   }
 
-  /** Lines dropped so far because stdout did not take them fast enough. */
+  /** Lines dropped so far (in all) because stdout did not take them fast enough. */
   get dropped(): number {
     return this.droppedLines;
   }
@@ -67,13 +69,7 @@ export class StdoutSink {
 
   write(line: string): boolean {
     if (this.broken) return true;
-    let text: string;
-    try {
-      text = this.format ? this.format(line) : line;
-    } catch {
-      text = line;
-    }
-    const data = Buffer.from(text);
+    const data = Buffer.from(this.formatted(line));
     if (this.queue.length > 0) this.enqueue(data);
     else this.writeOrQueue(data);
     return true;
@@ -97,6 +93,7 @@ export class StdoutSink {
   private enqueue(data: Buffer): void {
     if (this.queuedBytes + data.length > this.maxBufferBytes) {
       this.droppedLines += 1;
+      this.unreported += 1;
       return;
     }
     this.queue.push(data);
@@ -108,6 +105,7 @@ export class StdoutSink {
     while (this.queue.length > 0 && !this.broken) {
       const head = this.queue[0];
       const written = this.tryWrite(head);
+      if (this.broken) break;
       this.queuedBytes -= written;
       if (written < head.length) {
         this.queue[0] = head.subarray(written);
@@ -116,9 +114,9 @@ export class StdoutSink {
       this.queue.shift();
     }
     if (this.broken) return true;
-    if (this.droppedLines > 0) {
-      const count = this.droppedLines;
-      this.droppedLines = 0;
+    if (this.unreported > 0) {
+      const count = this.unreported;
+      this.unreported = 0;
       const note = JSON.stringify({
         level: 'warn',
         time: Date.now(),
@@ -127,9 +125,19 @@ export class StdoutSink {
         count,
         msg: `${count} log lines were dropped: stdout did not take them (LOG_BUFFER_BYTES)`,
       });
-      this.writeOrQueue(Buffer.from(this.format ? this.format(`${note}\n`) : `${note}\n`));
+      this.writeOrQueue(Buffer.from(this.formatted(`${note}\n`)));
     }
     return this.queue.length === 0;
+  }
+
+  /** The line as it is written; a line the formatter cannot handle goes out as it came. */
+  private formatted(line: string): string {
+    if (!this.format) return line;
+    try {
+      return this.format(line);
+    } catch {
+      return line;
+    }
   }
 
   /** Bytes written (0 when stdout is full for now); marks the sink broken on any other error. */

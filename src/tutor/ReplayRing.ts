@@ -15,8 +15,8 @@ export interface ReplayEntry {
   to: string | undefined;
   /** The sending connection, which must not get its own message back. */
   senderConnectionId: string | undefined;
-  /** The message exactly as it was delivered (UTF-8 JSON). */
-  data: Buffer;
+  /** The message exactly as it was delivered: its JSON text, or those bytes in UTF-8 (see `replayData`). */
+  data: string | Buffer;
 }
 
 export interface ReplayLimits {
@@ -37,9 +37,24 @@ export interface ReplayLimits {
  */
 export const replayEntryOverheadBytes = 512;
 
-/** The bytes an entry is charged: its data plus the fixed overhead. */
+/**
+ * The bytes an entry is charged: its data plus the fixed overhead. Text is charged two bytes per
+ * UTF-16 unit, the most V8 can use for it (one-byte strings use half).
+ */
 export function replayEntryBytes(entry: ReplayEntry): number {
-  return entry.data.byteLength + replayEntryOverheadBytes;
+  const dataBytes = typeof entry.data === 'string' ? 2 * entry.data.length : entry.data.byteLength;
+  return dataBytes + replayEntryOverheadBytes;
+}
+
+/**
+ * What to keep of a delivered message: its encoded bytes when they own their memory, else its
+ * JSON text. A small Buffer (under 4 KiB) is a slice of Node's shared 8 KiB allocation pool, and
+ * keeping it would keep the whole slab alive, so the charged bytes would understate what is
+ * held; copying it out costs an allocation per message (~2 µs, measured), keeping the string
+ * that was encoded costs nothing. A replay then encodes it again, once per recipient.
+ */
+export function replayData(json: string, encoded: Buffer): string | Buffer {
+  return encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength ? encoded : json;
 }
 
 interface Slot extends Charge {
@@ -87,14 +102,13 @@ export class ReplayRing implements BudgetOwner {
   push(entry: ReplayEntry, now = entry.ts): void {
     if (this.capacity === 0) return;
     this.expire(now);
-    const kept = { ...entry, data: ownCopy(entry.data) };
-    const bytes = replayEntryBytes(kept);
+    const bytes = replayEntryBytes(entry);
     if (bytes > this.maxBytes || (this.budget && bytes > this.budget.limitBytes)) {
       this.clear();
       return;
     }
     while (this.size > 0 && (this.size === this.capacity || this.heldBytes + bytes > this.maxBytes)) this.dropOldest();
-    const slot: Slot = { entry: kept, bytes, owner: this, prev: undefined, next: undefined };
+    const slot: Slot = { entry, bytes, owner: this, prev: undefined, next: undefined };
     this.slots[(this.head + this.size) % this.capacity] = slot;
     this.size += 1;
     this.heldBytes += bytes;
@@ -136,16 +150,4 @@ export class ReplayRing implements BudgetOwner {
   private expire(now: number): void {
     while (this.size > 0 && now - this.slots[this.head]!.entry.ts >= this.ttlMs) this.dropOldest();
   }
-}
-
-/**
- * A small Buffer is a slice of Node's shared 8 KiB allocation pool: keeping it would keep the
- * whole slab alive, and the charged bytes would understate what is held. Such data is copied
- * into memory of its own; large buffers (never pooled) are kept as they are.
- */
-function ownCopy(data: Buffer): Buffer {
-  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
-  const copy = Buffer.allocUnsafeSlow(data.byteLength);
-  data.copy(copy);
-  return copy;
 }

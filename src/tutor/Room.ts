@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth.ts';
 import type { ReplayBudget } from './ReplayBudget.ts';
-import { ReplayRing } from './ReplayRing.ts';
+import { ReplayRing, replayData } from './ReplayRing.ts';
 import type { ErrorMessage, OutgoingMessage, Peer, PresenceMessage, Sender } from './protocol.ts';
 
 /** What the room needs from a connection. */
@@ -94,11 +94,12 @@ export class Room {
     const seq = this.lastSeq + 1;
     // Spread first so that client-sent from/ts/seq are overwritten, never trusted. Encoded once:
     // `ws` would otherwise UTF-8-encode the same string again for every recipient.
-    const data = Buffer.from(JSON.stringify({ ...message, from, ts, seq }));
+    const json = JSON.stringify({ ...message, from, ts, seq });
+    const data = Buffer.from(json);
     // Only now: a message that cannot be serialized (a server-side caller's cycle) uses no seq.
     this.lastSeq = seq;
     const to = typeof message.to === 'string' ? message.to : undefined;
-    this.ring.push({ seq, ts, to, senderConnectionId: from.connectionId, data });
+    this.ring.push({ seq, ts, to, senderConnectionId: from.connectionId, data: replayData(json, data) });
     let delivered = 0;
     for (const member of this.members.values()) {
       if (member.connectionId === from.connectionId) continue;

@@ -56,7 +56,7 @@ export interface TutorChannelConfiguration {
    */
   replayMs: number;
   /**
-   * Bytes of replay one room keeps (each message's JSON plus 512 bytes of bookkeeping); the
+   * Bytes of replay one room keeps (each message's size plus 512 bytes of bookkeeping); the
    * oldest messages go first. 0 disables replay. The default holds the 200 latest messages of
    * ordinary chat (a few hundred bytes each) but only 15 of the largest frames a client may send.
    * @default 1048576
@@ -66,7 +66,7 @@ export interface TutorChannelConfiguration {
    * Bytes of replay all rooms of the server keep together; past it the oldest messages of the
    * whole server go first, so the rooms that have been quiet the longest lose their history
    * before active ones. 0 disables replay. The default is 64 full rooms' worth of
-   * `replayBytes`, or about 400 rooms of ordinary chat (200 messages of ~250 bytes each).
+   * `replayBytes`, or about 300 rooms of ordinary chat (200 messages of ~250 characters each).
    * @default 67108864
    */
   replayTotalBytes: number;
