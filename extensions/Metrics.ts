@@ -14,7 +14,7 @@ import { CloseCode } from '../src/closeCodes.ts';
 import { processMetrics } from '../src/metrics/processMetrics.ts';
 import { SocketTraffic } from '../src/metrics/SocketTraffic.ts';
 import type { ConnectionRegistry, ConnectionType } from '../src/registry.ts';
-import { requestUrl } from '../src/routes.ts';
+import { requestPath } from '../src/routes.ts';
 import type { TutorStats } from '../src/tutor/TutorStats.ts';
 import { onUpgradeRejected } from '../src/upgradeResponse.ts';
 import { version } from '../src/version.ts';
@@ -22,7 +22,7 @@ import { version } from '../src/version.ts';
 /** What the metrics read; fields are read at scrape time, so they may be filled in late. */
 export interface MetricsSources {
   registry: ConnectionRegistry;
-  tutor: { readonly stats: Readonly<TutorStats>; readonly roomCount: number };
+  tutor: { readonly stats: Readonly<TutorStats>; readonly roomCount: number; readonly replayBytes: number };
   /** Emits `snapshot` (meta with `reason`, optionally a duration in ms as second argument). */
   snapshots?: Pick<EventEmitter, 'on' | 'off'>;
   /** Failed writes by operation, and whether storage takes writes now. */
@@ -128,6 +128,14 @@ export class Metrics implements Extension {
       registers,
       collect() {
         this.set(sources.tutor.roomCount);
+      },
+    });
+    new Gauge({
+      name: name('tutor_replay_bytes'),
+      help: 'Bytes the tutor rooms hold for ?since= replay, all rooms together (at most TUTOR_REPLAY_TOTAL_BYTES).',
+      registers,
+      collect() {
+        this.set(sources.tutor.replayBytes);
       },
     });
     const tutorCounter = (suffix: string, help: string, read: (stats: Readonly<TutorStats>) => number) =>
@@ -249,7 +257,8 @@ export class Metrics implements Extension {
 
   /** Every upgrade passes here first: its socket's bytes are counted, its refusal too. */
   async onUpgrade({ request, socket }: onUpgradePayload): Promise<void> {
-    const type = upgradeType(requestUrl(request.url).pathname);
+    // The raw path: a target the URL parser refuses is still counted (and answered 400 later).
+    const type = upgradeType(requestPath(request.url));
     if (type !== 'other') this.traffic.track(socket, type);
     onUpgradeRejected(socket, (status, code) => {
       this.upgradeRejections.inc({ type, status: String(status) });

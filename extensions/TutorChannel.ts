@@ -43,8 +43,8 @@ export class TutorChannel implements Extension {
       if (!configuration[field]) throw new TypeError(`TutorChannel needs configuration.${field}`);
     }
     this.configuration = Object.freeze({ ...defaultTutorChannelConfiguration, ...configuration } as TutorChannelConfiguration);
-    const { replayMessages, replayMs } = this.configuration;
-    this.rooms = new Rooms({ replayMessages, replayMs });
+    const { replayMessages, replayMs, replayBytes, replayTotalBytes, emptyRoomGraceMs } = this.configuration;
+    this.rooms = new Rooms({ replayMessages, replayMs, replayBytes, replayTotalBytes, emptyRoomGraceMs });
   }
 
   async onConfigure(): Promise<void> {
@@ -56,7 +56,14 @@ export class TutorChannel implements Extension {
   }
 
   async onUpgrade({ request, socket, head }: onUpgradePayload): Promise<void> {
-    const url = requestUrl(request.url);
+    let url: URL;
+    try {
+      url = requestUrl(request.url);
+    } catch (error) {
+      // Unparseable, so nobody can tell whose path it is: 400 (invalid_url) for every path.
+      this.refuse(request, socket, error);
+      return Promise.reject(null);
+    }
     let route: ReturnType<typeof parseSessionRoute>;
     try {
       route = parseSessionRoute(url.pathname);
@@ -143,6 +150,11 @@ export class TutorChannel implements Extension {
   /** Sessions with a room, empty ones kept for replay included (the admin API lists them). */
   roomSessionIds(): string[] {
     return this.rooms.all().map((room) => room.sessionId);
+  }
+
+  /** Bytes the replay of every room holds together (bounded by `replayTotalBytes`). */
+  get replayBytes(): number {
+    return this.rooms.replayBytes;
   }
 
   private accept(
@@ -235,12 +247,12 @@ export class TutorChannel implements Extension {
 
   private refuse(request: IncomingMessage, socket: Duplex, error: unknown): void {
     if (!(error instanceof TutorboardError)) {
-      this.configuration.logger.error({ err: error, url: redactUrl(request.url ?? '') }, 'tutor upgrade failed');
+      this.configuration.logger.error({ err: error, url: redactUrl(request.url) }, 'tutor upgrade failed');
       rejectUpgrade(socket, 500, 'internal', 'internal error');
       return;
     }
     this.configuration.logger.warn(
-      { event: 'auth_failed', path: 'tutor', reason: error.code, status: error.status, url: redactUrl(request.url ?? '') },
+      { event: 'auth_failed', path: 'tutor', reason: error.code, status: error.status, url: redactUrl(request.url) },
       'tutor upgrade rejected',
     );
     rejectUpgrade(socket, error.status, error.code, error.message);

@@ -24,7 +24,24 @@ export interface AuthenticatorOptions {
   publicKey?: string;
   issuer?: string;
   audience?: string;
+  /**
+   * Tokens must carry `exp` (JWT_REQUIRE_EXP): a token without one would be valid forever.
+   * @default true
+   */
+  requireExp?: boolean;
+  /**
+   * How far in the future a token's `exp` may lie, in seconds (JWT_MAX_TTL), plus
+   * `clockSkewSeconds`; 0 sets no limit. Tokens this authenticator mints are capped to it.
+   * @default 86400
+   */
+  maxTtlSeconds?: number;
 }
+
+/** Slack for an issuer whose clock runs ahead of ours, in seconds, on top of `maxTtlSeconds`. */
+export const clockSkewSeconds = 60;
+
+/** JWT_MAX_TTL's default: a day, the longest session a token is typically minted for. */
+export const defaultMaxTtlSeconds = 24 * 3600;
 
 export class Authenticator {
   readonly algorithm: Algorithm;
@@ -32,10 +49,14 @@ export class Authenticator {
   private readonly secret: KeyObject | undefined;
   private readonly issuer: string | undefined;
   private readonly audience: string | undefined;
+  readonly requireExp: boolean;
+  readonly maxTtlSeconds: number;
 
   constructor(options: AuthenticatorOptions) {
     this.issuer = options.issuer;
     this.audience = options.audience;
+    this.requireExp = options.requireExp ?? true;
+    this.maxTtlSeconds = options.maxTtlSeconds ?? defaultMaxTtlSeconds;
     if (options.publicKey) {
       this.key = createPublicKey(options.publicKey);
       this.algorithm = algorithmFor(this.key);
@@ -48,7 +69,7 @@ export class Authenticator {
     }
   }
 
-  /** Checks signature, algorithm, exp/nbf, iss/aud and the claims we rely on. */
+  /** Checks signature, algorithm, exp (present, not past, not too far ahead), nbf, iss/aud and the claims we rely on. */
   verify(token: string): Principal {
     let claims: jwt.JwtPayload | string;
     try {
@@ -61,6 +82,7 @@ export class Authenticator {
       throw new UnauthorizedError(error instanceof jwt.TokenExpiredError ? 'token expired' : 'invalid token');
     }
     if (typeof claims !== 'object' || claims === null) throw new UnauthorizedError('invalid token');
+    this.checkLifetime(claims.exp);
     const { sub, sid, role = 'student' } = claims as Record<string, unknown>;
     if (typeof sub !== 'string' || sub === '') throw new UnauthorizedError('token has no sub claim');
     if (typeof sid !== 'string' || sid === '') throw new UnauthorizedError('token has no sid claim');
@@ -77,13 +99,17 @@ export class Authenticator {
     return principal;
   }
 
-  /** Mints a token. Only possible with a shared secret (a public key cannot sign). */
+  /**
+   * Mints a token valid for `expiresInSeconds`, at most `maxTtlSeconds`: every token it mints is
+   * one it accepts. Only possible with a shared secret (a public key cannot sign).
+   */
   sign(claims: { sub: string; sid: string; role?: Role }, expiresInSeconds: number): string {
     if (!this.secret) throw new Error('tokens can only be minted with JWT_SECRET (a public key cannot sign)');
+    const ttl = this.maxTtlSeconds > 0 ? Math.min(expiresInSeconds, this.maxTtlSeconds) : expiresInSeconds;
     return jwt.sign({ sid: claims.sid, role: claims.role ?? 'student' }, this.secret, {
       algorithm: 'HS256',
       subject: claims.sub,
-      expiresIn: expiresInSeconds,
+      expiresIn: ttl,
       ...(this.issuer ? { issuer: this.issuer } : {}),
       ...(this.audience ? { audience: this.audience } : {}),
     });
@@ -91,6 +117,22 @@ export class Authenticator {
 
   get canSign(): boolean {
     return this.secret !== undefined;
+  }
+
+  /** `exp` is required (unless turned off) and may not lie more than `maxTtlSeconds` ahead. */
+  private checkLifetime(exp: unknown): void {
+    if (exp === undefined) {
+      if (this.requireExp) throw new UnauthorizedError('token has no exp claim: tokens must expire', 'token_no_expiry');
+      return;
+    }
+    // jsonwebtoken has refused a non-numeric exp already.
+    const aheadSeconds = (exp as number) - Date.now() / 1000;
+    if (this.maxTtlSeconds > 0 && aheadSeconds > this.maxTtlSeconds + clockSkewSeconds) {
+      throw new UnauthorizedError(
+        `token expires too far in the future: in ${Math.round(aheadSeconds)} s, at most ${this.maxTtlSeconds} s allowed (JWT_MAX_TTL)`,
+        'token_ttl_too_long',
+      );
+    }
   }
 }
 

@@ -85,8 +85,13 @@ const commands: Record<string, Command> = {
       if (!(roles as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${roles.join(', ')}`);
       const key = resolveSigningKey(config());
       if (!key.secret) throw new UsageError('tokens can only be minted with JWT_SECRET (JWT_PUBLIC_KEY cannot sign)');
-      const authenticator = new Authenticator({ secret: key.secret, issuer: config().jwt.issuer, audience: config().jwt.audience });
-      console.log(authenticator.sign({ sub, sid: session, role: role as Role }, parseDuration(values.ttl as string)));
+      const { issuer, audience, maxTtlSeconds } = config().jwt;
+      const ttl = parseDuration(values.ttl as string);
+      if (maxTtlSeconds > 0 && ttl > maxTtlSeconds) {
+        throw new UsageError(`--ttl ${values.ttl} is longer than JWT_MAX_TTL (${maxTtlSeconds} s): the server would refuse the token`);
+      }
+      const authenticator = new Authenticator({ secret: key.secret, issuer, audience, maxTtlSeconds });
+      console.log(authenticator.sign({ sub, sid: session, role: role as Role }, ttl));
       return 0;
     },
   },

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AdmissionLimits } from './admission.ts';
+import { defaultMaxTtlSeconds } from './auth.ts';
 import { ConfigError } from './errors.ts';
+import { defaultLogBufferBytes } from './logger.ts';
 import { defaultSocketLimits as socketDefaults, type SocketLimits } from './whiteboard/SocketGuard.ts';
 import { defaultTutorChannelConfiguration as tutorDefaults, type TutorChannelCollaborators, type TutorChannelConfiguration } from './tutor/TutorChannelConfiguration.ts';
 
@@ -24,7 +26,18 @@ export interface Config {
   mode: Mode;
   /** `mode === 'production'`. */
   production: boolean;
-  jwt: { secret?: string; publicKey?: string; issuer?: string; audience?: string };
+  jwt: {
+    secret?: string;
+    publicKey?: string;
+    issuer?: string;
+    audience?: string;
+    /** Tokens without `exp` are refused (JWT_REQUIRE_EXP). @default true */
+    requireExp: boolean;
+    /** Furthest a token's `exp` may lie ahead, in seconds (JWT_MAX_TTL); 0: no limit. @default 86400 */
+    maxTtlSeconds: number;
+  };
+  /** Log output held while stdout does not take it, in bytes; beyond it lines are dropped. @default 8388608 */
+  logBufferBytes: number;
   /** Largest WebSocket frame on the whiteboard path; larger closes that socket with 1009. */
   maxMessageBytes: number;
   /** Largest a board's stored Yjs state may grow; an update past it is refused (read-only, with the reason). */
@@ -107,6 +120,25 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   return value;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name, fallback ? '1' : '0').trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be 1 or 0 (true/false), got "${env[name]}"`);
+}
+
+/** Seconds: `3600`, `90s`, `15m`, `24h`, `7d`; `0` is allowed (it means "no limit" where documented). */
+function durationSeconds(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^(\d+)\s*([smhd]?)$/i.exec(raw.trim());
+  if (!match) throw new ConfigError(name, `must be a duration such as 3600, 90s, 15m, 24h or 7d, got "${raw}"`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2].toLowerCase() as '' | 's' | 'm' | 'h' | 'd'];
+  const value = Number(match[1]) * unit;
+  if (!Number.isSafeInteger(value)) throw new ConfigError(name, `is too large: "${raw}"`);
+  return value;
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = str(env, name, fallback).toLowerCase();
   const match = allowed.find((a) => a.toLowerCase() === raw);
@@ -182,7 +214,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: oneOf(env, 'LOG_LEVEL', levels, 'info'),
     mode: runMode,
     production,
-    jwt: { secret, publicKey, issuer: optional(env, 'JWT_ISSUER'), audience: optional(env, 'JWT_AUDIENCE') },
+    jwt: {
+      secret,
+      publicKey,
+      issuer: optional(env, 'JWT_ISSUER'),
+      audience: optional(env, 'JWT_AUDIENCE'),
+      requireExp: bool(env, 'JWT_REQUIRE_EXP', true),
+      maxTtlSeconds: durationSeconds(env, 'JWT_MAX_TTL', defaultMaxTtlSeconds),
+    },
+    logBufferBytes: int(env, 'LOG_BUFFER_BYTES', defaultLogBufferBytes, 64 * 1024),
     maxBoardBytes,
     // A provider sends all its offline work in one frame: the default fits any board the cap allows.
     maxMessageBytes,
@@ -215,6 +255,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       invalidMessagesPerMinute: int(env, 'TUTOR_INVALID_MESSAGES_PER_MINUTE', tutorDefaults.invalidMessagesPerMinute, 1),
       replayMessages: int(env, 'TUTOR_REPLAY_MESSAGES', tutorDefaults.replayMessages),
       replayMs: int(env, 'TUTOR_REPLAY_MS', tutorDefaults.replayMs),
+      replayBytes: int(env, 'TUTOR_REPLAY_BYTES', tutorDefaults.replayBytes),
+      replayTotalBytes: int(env, 'TUTOR_REPLAY_TOTAL_BYTES', tutorDefaults.replayTotalBytes),
+      emptyRoomGraceMs: int(env, 'TUTOR_EMPTY_ROOM_GRACE_MS', tutorDefaults.emptyRoomGraceMs),
       maxBufferedBytes: int(env, 'TUTOR_MAX_BUFFERED_BYTES', tutorDefaults.maxBufferedBytes, 1024),
     },
     snapshots: {

@@ -17,10 +17,10 @@ export class TutorboardError extends Error {
   }
 }
 
-/** Missing, malformed, expired or wrongly signed credentials. */
+/** Missing, malformed, expired or wrongly signed credentials; `code` names a specific refusal. */
 export class UnauthorizedError extends TutorboardError {
-  constructor(message = 'unauthorized') {
-    super(message, 'unauthorized', 401, CloseCode.Unauthorized);
+  constructor(message = 'unauthorized', code = 'unauthorized') {
+    super(message, code, 401, CloseCode.Unauthorized);
   }
 }
 

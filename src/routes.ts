@@ -32,7 +32,23 @@ export function assertSessionId(sessionId: string): void {
   }
 }
 
-/** The request URL as a URL object (the host is irrelevant: only path and query are read). */
+/**
+ * The request URL as a URL object (the host is irrelevant: only path and query are read).
+ * A target the URL parser refuses (`//:99999/…`, `//[…`) is the client's error: BadRequestError
+ * (400 `invalid_url`), whose message does not repeat the target (Node's own error carries it
+ * whole, query and token included, into whatever logs the error).
+ */
 export function requestUrl(url: string | undefined): URL {
-  return new URL(url ?? '/', 'http://localhost');
+  try {
+    return new URL(url ?? '/', 'http://localhost');
+  } catch {
+    throw new BadRequestError('the request target is not a valid URL', 'invalid_url');
+  }
+}
+
+/** The path of a request target without parsing it; never throws (for classifying, not routing). */
+export function requestPath(url: string | undefined): string {
+  const raw = url ?? '/';
+  const end = raw.search(/[?#]/);
+  return end === -1 ? raw : raw.slice(0, end);
 }

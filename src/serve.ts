@@ -10,7 +10,11 @@ import { databaseError, listenError, prepareDatabasePath } from './startupErrors
 import { version } from './version.ts';
 
 export async function serve(config: Readonly<Config>): Promise<number> {
-  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY || process.env.LOG_PRETTY === '1' });
+  const logger = createLogger({
+    level: config.logLevel,
+    pretty: process.stdout.isTTY || process.env.LOG_PRETTY === '1',
+    maxBufferBytes: config.logBufferBytes,
+  });
   logger.info(
     { event: 'starting', mode: config.mode, version, node: process.version, pid: process.pid },
     `tutorboard ${version} starting in ${config.mode} mode${config.mode === 'production' ? '' : ' (NODE_ENV=production for production)'}`,

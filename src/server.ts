@@ -24,7 +24,7 @@ import { rejectUpgrade } from './upgradeResponse.ts';
 import type { WhiteboardContext } from './whiteboard/WhiteboardContext.ts';
 import { WhiteboardSockets } from './whiteboard/WhiteboardSockets.ts';
 import { version } from './version.ts';
-import { sendJson } from './http/json.ts';
+import { sendError, sendJson } from './http/json.ts';
 import { AwarenessOwnership } from '../extensions/AwarenessOwnership.ts';
 import { Demo } from '../extensions/Demo.ts';
 import { DurableUpdates } from '../extensions/DurableUpdates.ts';
@@ -191,7 +191,13 @@ export class TutorboardServer {
       // Hocuspocus convention: an extension that answers the request rejects to stop the chain.
       await this.hocuspocus.hooks('onRequest', { request, response, instance: this.hocuspocus });
     } catch (error) {
-      if (error) this.logger.error({ err: error, url: redactUrl(request.url ?? '') }, 'request handler failed');
+      if (error instanceof TutorboardError) {
+        // E.g. a target the URL parser refuses: the client's error, answered with its status.
+        this.logger.warn({ event: 'request_rejected', reason: error.code, status: error.status, url: redactUrl(request.url) }, error.message);
+        sendError(response, error);
+        return;
+      }
+      if (error) this.logger.error({ err: error, url: redactUrl(request.url) }, 'request handler failed');
       if (error && !response.headersSent) sendJson(response, 500, { error: { code: 'internal', message: 'internal error' } });
       return;
     }
@@ -234,7 +240,7 @@ export class TutorboardServer {
     }
     const full = this.capacityError();
     if (full) {
-      this.logger.warn({ event: 'upgrade_refused', reason: full.code, url: redactUrl(request.url ?? '') }, full.message);
+      this.logger.warn({ event: 'upgrade_refused', reason: full.code, url: redactUrl(request.url) }, full.message);
       rejectUpgrade(socket, full.status, full.code, full.message, { 'Retry-After': '5' });
       return;
     }
@@ -242,8 +248,11 @@ export class TutorboardServer {
       await this.hocuspocus.hooks('onUpgrade', { request, socket, head, instance: this.hocuspocus });
     } catch (error) {
       // Rejected: an extension (the tutor channel) owns this request.
-      if (error) {
-        this.logger.error({ err: error, url: redactUrl(request.url ?? '') }, 'upgrade handler failed');
+      if (error instanceof TutorboardError) {
+        this.logger.warn({ event: 'upgrade_refused', reason: error.code, status: error.status, url: redactUrl(request.url) }, error.message);
+        rejectUpgrade(socket, error.status, error.code, error.message);
+      } else if (error) {
+        this.logger.error({ err: error, url: redactUrl(request.url) }, 'upgrade handler failed');
         rejectUpgrade(socket, 500, 'internal', 'internal error');
       }
       return;
@@ -259,7 +268,7 @@ export class TutorboardServer {
     } catch (error) {
       if (!(error instanceof TutorboardError)) throw error;
       this.logger.warn(
-        { event: 'auth_failed', path: 'whiteboard', reason: error.code, status: error.status, url: redactUrl(request.url ?? '') },
+        { event: 'auth_failed', path: 'whiteboard', reason: error.code, status: error.status, url: redactUrl(request.url) },
         'whiteboard upgrade rejected',
       );
       rejectUpgrade(socket, error.status, error.code, error.message);

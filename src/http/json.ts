@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Authenticator, requireAdmin, tokenFromRequest, type Principal } from '../auth.ts';
 import { BadRequestError, TutorboardError, UnauthorizedError } from '../errors.ts';
 import { requestUrl } from '../routes.ts';
+import { maxNestingDepth, nestedDeeperThan } from '../tutor/protocol.ts';
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
@@ -31,8 +32,12 @@ export function sendError(response: ServerResponse, error: unknown): void {
   sendJson(response, 500, { error: { code: 'internal', message: 'internal error' } });
 }
 
-/** Reads a JSON object body of at most `limitBytes`; an empty body is `{}`. */
-export async function readJsonBody(request: IncomingMessage, limitBytes = 64 * 1024): Promise<Record<string, unknown>> {
+/**
+ * Reads a JSON object body of at most `limitBytes` and `maxDepth` levels of nesting; an empty
+ * body is `{}`. The depth is checked before parsing: `JSON.parse` takes any depth, but a handler
+ * that serializes the value again (a tutor message) overflows the stack on 30,000 levels.
+ */
+export async function readJsonBody(request: IncomingMessage, limitBytes = 64 * 1024, maxDepth = maxNestingDepth): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -42,6 +47,9 @@ export async function readJsonBody(request: IncomingMessage, limitBytes = 64 * 1
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return {};
+  if (nestedDeeperThan(text, maxDepth)) {
+    throw new BadRequestError(`body is nested deeper than ${maxDepth} levels`, 'body_too_deep');
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth.ts';
-import { ReplayRing } from './ReplayRing.ts';
+import type { ReplayBudget } from './ReplayBudget.ts';
+import { ReplayRing, replayData } from './ReplayRing.ts';
 import type { ErrorMessage, OutgoingMessage, Peer, PresenceMessage, Sender } from './protocol.ts';
 
 /** What the room needs from a connection. */
@@ -21,6 +22,10 @@ export interface RoomOptions {
   replayMessages: number;
   /** How long a message stays replayable, in ms; 0 disables replay. */
   replayMs: number;
+  /** Bytes of replay kept per room (see ReplayRing); 0 disables replay. Default: no byte limit. */
+  replayBytes?: number;
+  /** The server-wide replay budget the room's entries are charged to. Default: none. */
+  replayBudget?: ReplayBudget;
   now?: () => number;
 }
 
@@ -41,7 +46,12 @@ export class Room {
 
   constructor(sessionId: string, options: RoomOptions) {
     this.sessionId = sessionId;
-    this.ring = new ReplayRing(options.replayMessages, options.replayMs);
+    this.ring = new ReplayRing({
+      messages: options.replayMessages,
+      bytes: options.replayBytes ?? Number.POSITIVE_INFINITY,
+      ttlMs: options.replayMs,
+      budget: options.replayBudget,
+    });
     this.now = options.now ?? Date.now;
   }
 
@@ -84,11 +94,12 @@ export class Room {
     const seq = this.lastSeq + 1;
     // Spread first so that client-sent from/ts/seq are overwritten, never trusted. Encoded once:
     // `ws` would otherwise UTF-8-encode the same string again for every recipient.
-    const data = Buffer.from(JSON.stringify({ ...message, from, ts, seq }));
+    const json = JSON.stringify({ ...message, from, ts, seq });
+    const data = Buffer.from(json);
     // Only now: a message that cannot be serialized (a server-side caller's cycle) uses no seq.
     this.lastSeq = seq;
     const to = typeof message.to === 'string' ? message.to : undefined;
-    this.ring.push({ seq, ts, to, senderConnectionId: from.connectionId, data });
+    this.ring.push({ seq, ts, to, senderConnectionId: from.connectionId, data: replayData(json, data) });
     let delivered = 0;
     for (const member of this.members.values()) {
       if (member.connectionId === from.connectionId) continue;
@@ -129,6 +140,16 @@ export class Room {
   /** How long an empty room should be kept for replay, in ms (0: drop it now). */
   retainFor(): number {
     return this.ring.retainFor(this.now());
+  }
+
+  /** Bytes its replay holds, as charged to the budget. */
+  get replayBytes(): number {
+    return this.ring.bytes;
+  }
+
+  /** Lets go of the replay (and its share of the budget); for a room being dropped. */
+  dispose(): void {
+    this.ring.clear();
   }
 
   /** Members, for shutdown and the heartbeat sweep. */

@@ -52,10 +52,33 @@ export interface TutorChannelConfiguration {
    */
   replayMessages: number;
   /**
-   * How long a message stays replayable (and an empty room is kept), in ms; 0 disables replay.
+   * How long a message stays replayable, in ms; 0 disables replay.
    * @default 120000
    */
   replayMs: number;
+  /**
+   * Bytes of replay one room keeps (each message's size plus 512 bytes of bookkeeping); the
+   * oldest messages go first. 0 disables replay. The default holds the 200 latest messages of
+   * ordinary chat (a few hundred bytes each) but only 15 of the largest frames a client may send.
+   * @default 1048576
+   */
+  replayBytes: number;
+  /**
+   * Bytes of replay all rooms of the server keep together; past it the oldest messages of the
+   * whole server go first, so the rooms that have been quiet the longest lose their history
+   * before active ones. 0 disables replay. The default is 64 full rooms' worth of
+   * `replayBytes`, or about 300 rooms of ordinary chat (200 messages of ~250 characters each).
+   * @default 67108864
+   */
+  replayTotalBytes: number;
+  /**
+   * How long a room whose last member left is kept, replay included, in ms: a client that
+   * reconnects within it still gets what it missed; after it the room and its history are
+   * gone and the next room of the session has a new `epoch`. 0 drops empty rooms at once.
+   * The default covers a page reload and `TutorChannelClient`'s first five retries.
+   * @default 15000
+   */
+  emptyRoomGraceMs: number;
   /**
    * Bytes queued for one socket beyond which it is closed with 1013 instead of queueing more.
    * @default 4194304
@@ -86,6 +109,9 @@ export const defaultTutorChannelConfiguration: Omit<TutorChannelConfiguration, T
   invalidMessagesPerMinute: 20,
   replayMessages: 200,
   replayMs: 120_000,
+  replayBytes: 1024 * 1024,
+  replayTotalBytes: 64 * 1024 * 1024,
+  emptyRoomGraceMs: 15_000,
   maxBufferedBytes: 4 * 1024 * 1024,
   closeGraceMs: 2_000,
 };

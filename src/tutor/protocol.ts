@@ -157,7 +157,7 @@ export function parseClientMessage(text: string): ClientFrame {
 }
 
 /** Whether `[`/`{` nest deeper than `max` outside strings; a loop, so no depth can overflow it. */
-function nestedDeeperThan(text: string, max: number): boolean {
+export function nestedDeeperThan(text: string, max: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i += 1) {

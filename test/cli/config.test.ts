@@ -79,4 +79,23 @@ describe('configuration', () => {
     const rows = readme.split('\n').filter((line) => line.startsWith('|'));
     expect(listed.filter((name) => !rows.some((row) => row.split('|')[1]?.includes(`\`${name}\``))), 'missing from the README tables').toEqual([]);
   });
+
+  it('reads token lifetime, replay memory and log buffer limits', () => {
+    expect(loadConfig({})).toMatchObject({
+      jwt: { requireExp: true, maxTtlSeconds: 86_400 },
+      logBufferBytes: 8 * 1024 * 1024,
+      tutor: { replayBytes: 1024 * 1024, replayTotalBytes: 64 * 1024 * 1024, emptyRoomGraceMs: 15_000 },
+    });
+    const ttl = (JWT_MAX_TTL: string) => loadConfig({ JWT_MAX_TTL }).jwt.maxTtlSeconds;
+    expect([ttl('3600'), ttl('90s'), ttl('15m'), ttl('24h'), ttl('7d'), ttl('0')]).toEqual([3600, 90, 900, 86_400, 604_800, 0]);
+    expect(errorOf({ JWT_MAX_TTL: 'a week' })).toMatchObject({ variable: 'JWT_MAX_TTL', message: expect.stringMatching(/15m, 24h or 7d/) });
+    expect(errorOf({ JWT_MAX_TTL: '-5m' }).variable).toBe('JWT_MAX_TTL');
+    expect(loadConfig({ JWT_REQUIRE_EXP: '0' }).jwt.requireExp).toBe(false);
+    expect(loadConfig({ JWT_REQUIRE_EXP: 'true' }).jwt.requireExp).toBe(true);
+    expect(errorOf({ JWT_REQUIRE_EXP: 'maybe' }).variable).toBe('JWT_REQUIRE_EXP');
+    expect(errorOf({ TUTOR_REPLAY_BYTES: '1MB' }).variable).toBe('TUTOR_REPLAY_BYTES');
+    expect(errorOf({ TUTOR_REPLAY_TOTAL_BYTES: '-1' }).variable).toBe('TUTOR_REPLAY_TOTAL_BYTES');
+    expect(errorOf({ TUTOR_EMPTY_ROOM_GRACE_MS: 'soon' }).variable).toBe('TUTOR_EMPTY_ROOM_GRACE_MS');
+    expect(errorOf({ LOG_BUFFER_BYTES: '1000' })).toMatchObject({ variable: 'LOG_BUFFER_BYTES', message: expect.stringMatching(/between 65536/) });
+  });
 });

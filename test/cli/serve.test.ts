@@ -26,7 +26,7 @@ describe('tutorboard serve', () => {
   it('--port, --host and --database override PORT, HOST and DATABASE_PATH', async () => {
     const port = await freePort();
     const database = join(tempDir(), 'flags.db');
-    const server = await spawnServer({ JWT_SECRET: testSecret, PORT: '1', HOST: '0.0.0.0' }, 10_000, ['--port', String(port), '--host', '127.0.0.1', '--database', database]);
+    const server = await spawnServer({ JWT_SECRET: testSecret, PORT: '1', HOST: '0.0.0.0' }, 10_000, { args: ['--port', String(port), '--host', '127.0.0.1', '--database', database] });
     expect(server.port).toBe(port);
     expect(server.lines.find((l) => l.event === 'listening')).toMatchObject({ host: '127.0.0.1', databasePath: database });
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);

@@ -173,7 +173,7 @@ describe('tutorboard snapshots and a server live on the database file', { timeou
     const databasePath = join(tempDir(), 'tutorboard.db');
     // Same file, same pid namespace, another host name: the pid cannot be checked from here.
     const otherHost = ['unshare', '--uts', 'sh', '-c', 'hostname lease-other-host && exec "$0" "$@"'];
-    const server = await spawnServer({ DATABASE_PATH: databasePath, JWT_SECRET: testSecret, SERVER_LEASE_INTERVAL_MS: '2000' }, 10_000, [], otherHost);
+    const server = await spawnServer({ DATABASE_PATH: databasePath, JWT_SECRET: testSecret, SERVER_LEASE_INTERVAL_MS: '2000' }, 10_000, { prefix: otherHost });
     await editChild(server, 'lease-host', (doc) => doc.getMap('shapes').set('keep', { kind: 'rect' }));
     const env = { DATABASE_PATH: databasePath, JWT_SECRET: testSecret, TUTORBOARD_URL: await deadUrl() };
     const remote = await runCli(['create', 'lease-host'], env);

@@ -124,4 +124,26 @@ describe('tutor channel: room lifetime', () => {
     expect(tutor.publish('nolog', { type: 'hint' })).toBe(0);
     expect(tutor.hasRoom('nolog')).toBe(false);
   });
+
+  it('drops an emptied room after TUTOR_EMPTY_ROOM_GRACE_MS although its replay is still live', async () => {
+    const server = await startServer({ TUTOR_EMPTY_ROOM_GRACE_MS: '300' });
+    const { tutor } = server.server;
+    const a = await tutorSocket(url(server, 'grace', 'a'));
+    tutor.publish('grace', { type: 'hint', n: 1 });
+    a.socket.ws.close();
+    await leftRegistry(server, a.welcome.connectionId);
+    // Within the grace a resume still replays (TUTOR_REPLAY_MS is two minutes).
+    const soon = await tutorSocket(url(server, 'grace', 'a', { since: '0', epoch: a.welcome.epoch }));
+    expect((await soon.socket.nextOfType<RoomMessage>('hint')).n).toBe(1);
+    expect(soon.welcome.epoch).toBe(a.welcome.epoch);
+    soon.socket.ws.close();
+    await leftRegistry(server, soon.welcome.connectionId);
+    expect(tutor.replayBytes).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(tutor.hasRoom('grace')).toBe(false), { timeout: 5_000, interval: 20 });
+    expect(tutor.replayBytes).toBe(0);
+    // After it the history is gone: a new room, a new epoch, and the client is told.
+    const late = await tutorSocket(url(server, 'grace', 'a', { since: '1', epoch: a.welcome.epoch }));
+    expect(late.welcome.epoch).not.toBe(a.welcome.epoch);
+    expect(await late.socket.nextOfType<ErrorMessage>('error')).toMatchObject({ code: 'replay_gap' });
+  });
 });

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { replayEntryOverheadBytes } from '../../src/tutor/ReplayRing.ts';
 import { Room, type RoomMember } from '../../src/tutor/Room.ts';
 import { Rooms } from '../../src/tutor/Rooms.ts';
 
@@ -15,6 +16,8 @@ function member(connectionId: string, userId = connectionId, alive = true): Room
     },
   };
 }
+
+const roomsDefaults = { replayMessages: 10, replayMs: 1_000, replayBytes: 1 << 20, replayTotalBytes: 1 << 26, emptyRoomGraceMs: 60_000 };
 
 function clock(start = 1_000) {
   const c = { now: start, fn: () => c.now };
@@ -79,14 +82,14 @@ describe('Room', () => {
 
 describe('Rooms', () => {
   it('drops an empty room without retained messages at once', () => {
-    const rooms = new Rooms({ replayMessages: 10, replayMs: 1_000 });
+    const rooms = new Rooms({ ...roomsDefaults, replayMs: 1_000 });
     const room = rooms.open('s');
     rooms.release(room);
     expect(rooms.get('s')).toBeUndefined();
   });
 
   it('keeps an empty room with retained messages until they expire, and revives it on open', () => {
-    const rooms = new Rooms({ replayMessages: 10, replayMs: 60_000 });
+    const rooms = new Rooms({ ...roomsDefaults, replayMs: 60_000 });
     const room = rooms.open('s');
     room.publish({ type: 'm' }, { userId: 'server', role: 'server' });
     rooms.release(room);
@@ -94,5 +97,51 @@ describe('Rooms', () => {
     expect(rooms.open('s')).toBe(room);
     rooms.clear();
     expect(rooms.size).toBe(0);
+  });
+
+  it('keeps an empty room no longer than the grace, then drops it with its replay', async () => {
+    const rooms = new Rooms({ ...roomsDefaults, replayMs: 60_000, emptyRoomGraceMs: 20 });
+    const room = rooms.open('s');
+    room.publish({ type: 'm', text: 'x'.repeat(1000) }, { userId: 'server', role: 'server' });
+    expect(rooms.replayBytes).toBeGreaterThan(1000);
+    rooms.release(room);
+    expect(rooms.get('s')).toBe(room);
+    await vi.waitFor(() => expect(rooms.get('s')).toBeUndefined(), { timeout: 2_000, interval: 10 });
+    expect(rooms.replayBytes).toBe(0);
+    // The session's next room is a new instance: a client resuming with the old epoch learns of the gap.
+    expect(rooms.open('s').epoch).not.toBe(room.epoch);
+    rooms.clear();
+  });
+
+  it('shares one byte budget: the quietest room loses its history first', () => {
+    const c = clock();
+    const server = { userId: 'server', role: 'server' as const };
+    const text = 'y'.repeat(2_000);
+    // Under 4 KiB a message is kept as text, charged two bytes per character.
+    const entry = 2 * JSON.stringify({ type: 'm', text, from: server, ts: c.now, seq: 1 }).length + replayEntryOverheadBytes;
+    // Room for 4 entries per room and 5 in all.
+    const rooms = new Rooms({ ...roomsDefaults, replayMessages: 100, replayMs: 60_000, replayBytes: 4.5 * entry, replayTotalBytes: 5.5 * entry, now: c.fn });
+    const quiet = rooms.open('quiet');
+    const busy = rooms.open('busy');
+    for (let n = 0; n < 2; n += 1) quiet.publish({ type: 'm', text }, server);
+    for (let n = 0; n < 3; n += 1) busy.publish({ type: 'm', text }, server);
+    expect([quiet.replayBytes, busy.replayBytes]).toEqual([2 * entry, 3 * entry]);
+    expect(rooms.replayBytes).toBe(5 * entry);
+    busy.publish({ type: 'm', text }, server);
+    // The budget took the quiet room's oldest message, not the busy room's.
+    const q = member('q');
+    quiet.replay(q, { since: 0, epoch: quiet.epoch });
+    expect(q.got.map((m) => (m.type === 'error' ? m.code : m.seq))).toEqual(['replay_gap', 2]);
+    busy.publish({ type: 'm', text }, server);
+    // Now the busy room is at its own limit (4): it gives up its own oldest, the quiet room keeps seq 2.
+    const b = member('b');
+    busy.replay(b, { since: 0, epoch: busy.epoch });
+    expect(b.got.map((m) => (m.type === 'error' ? m.code : m.seq))).toEqual(['replay_gap', 2, 3, 4, 5]);
+    const q2 = member('q2');
+    quiet.replay(q2, { since: 1, epoch: quiet.epoch });
+    expect(q2.got.map((m) => m.seq)).toEqual([2]);
+    expect(rooms.replayBytes).toBe(5 * entry);
+    rooms.clear();
+    expect(rooms.replayBytes).toBe(0);
   });
 });

@@ -23,15 +23,22 @@ export interface ChildServer {
   errorOutput(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
 }
 
-/**
- * `args` go to `tutorboard serve`; `prefix` runs the server through another program that execs
- * it in the same process, e.g. `unshare --uts …` to give it a hostname of its own.
- */
-export async function spawnServer(env: Record<string, string>, ms = 10_000, args: string[] = [], prefix: string[] = []): Promise<ChildServer> {
-  const [program, ...rest] = [...prefix, process.execPath, binPath, 'serve', ...args];
+export interface SpawnOptions {
+  /** Arguments to `tutorboard serve` (flags such as `--port`). */
+  args?: string[];
+  /** Runs the server through a program that execs it in the same process, e.g. `unshare --uts …` for a hostname of its own. */
+  prefix?: string[];
+  /** Node flags before the script, e.g. `--expose-gc`. */
+  nodeArgs?: string[];
+  /** Opens an IPC channel to the child (see test/utils/memoryProbe.ts). */
+  ipc?: boolean;
+}
+
+export async function spawnServer(env: Record<string, string>, ms = 10_000, options: SpawnOptions = {}): Promise<ChildServer> {
+  const [program, ...rest] = [...(options.prefix ?? []), process.execPath, ...(options.nodeArgs ?? []), binPath, 'serve', ...(options.args ?? [])];
   const child = spawn(program, rest, {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_PRETTY: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';

@@ -25,12 +25,13 @@ describe('whiteboard auth before the upgrade (header and query tokens)', () => {
     const bad = {
       garbage: 'not-a-jwt',
       expired: jwt.sign({ sub: 'u', sid: session, exp: now - 10 }, testSecret),
-      notYetValid: jwt.sign({ sub: 'u', sid: session, nbf: now + 3600 }, testSecret),
-      otherSecret: jwt.sign({ sub: 'u', sid: session }, 'another-secret-that-is-long-enough-to-pass!!'),
-      algNone: jwt.sign({ sub: 'u', sid: session }, '', { algorithm: 'none' }),
-      noSid: jwt.sign({ sub: 'u' }, testSecret),
-      noSub: jwt.sign({ sid: session }, testSecret),
-      badRole: jwt.sign({ sub: 'u', sid: session, role: 'superuser' }, testSecret),
+      // Each with an exp, so that it fails for its own reason and not for lacking one.
+      notYetValid: jwt.sign({ sub: 'u', sid: session, nbf: now + 3600, exp: now + 7200 }, testSecret),
+      otherSecret: jwt.sign({ sub: 'u', sid: session, exp: now + 600 }, 'another-secret-that-is-long-enough-to-pass!!'),
+      algNone: jwt.sign({ sub: 'u', sid: session, exp: now + 600 }, '', { algorithm: 'none' }),
+      noSid: jwt.sign({ sub: 'u', exp: now + 600 }, testSecret),
+      noSub: jwt.sign({ sid: session, exp: now + 600 }, testSecret),
+      badRole: jwt.sign({ sub: 'u', sid: session, role: 'superuser', exp: now + 600 }, testSecret),
     };
     for (const [name, token] of Object.entries(bad)) {
       expect({ name, header: await upgradeStatus(url, { Authorization: `Bearer ${token}` }) }).toEqual({ name, header: 401 });
@@ -44,10 +45,10 @@ describe('whiteboard auth before the upgrade (header and query tokens)', () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const t = await startServer({ JWT_SECRET: '', JWT_PUBLIC_KEY: pem });
     const url = t.whiteboardUrl(session);
-    const rs256 = jwt.sign({ sub: 'u', sid: session }, privateKey, { algorithm: 'RS256' });
+    const rs256 = jwt.sign({ sub: 'u', sid: session }, privateKey, { algorithm: 'RS256', expiresIn: 600 });
     expect(await upgradeStatus(url, { Authorization: `Bearer ${rs256}` })).toBe(101);
     // The classic confusion attack: HMAC-sign with the public key's PEM text as the secret.
-    const confused = jwt.sign({ sub: 'u', sid: session }, Buffer.from(pem), { algorithm: 'HS256' });
+    const confused = jwt.sign({ sub: 'u', sid: session }, Buffer.from(pem), { algorithm: 'HS256', expiresIn: 600 });
     expect(await upgradeStatus(url, { Authorization: `Bearer ${confused}` })).toBe(401);
   });
 
@@ -55,7 +56,7 @@ describe('whiteboard auth before the upgrade (header and query tokens)', () => {
     const t = await startServer({ JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: 'tutorboard' });
     const url = t.whiteboardUrl(session);
     expect(await upgradeStatus(url, { Authorization: `Bearer ${t.token({ sid: session })}` })).toBe(101);
-    const wrongIssuer = jwt.sign({ sub: 'u', sid: session, iss: 'evil', aud: 'tutorboard' }, testSecret);
+    const wrongIssuer = jwt.sign({ sub: 'u', sid: session, iss: 'evil', aud: 'tutorboard' }, testSecret, { expiresIn: 600 });
     expect(await upgradeStatus(url, { Authorization: `Bearer ${wrongIssuer}` })).toBe(401);
   });
 
