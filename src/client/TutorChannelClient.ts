@@ -2,24 +2,23 @@
  * A tutor channel client for browsers and Node 22 (the global `WebSocket`; no `ws` import).
  * Reconnects with jittered exponential backoff and resumes with `?since=` so that a network blip
  * does not lose messages. Browsers never expose WebSocket pings to scripts, so the client keeps
- * its own view of liveness: it sends `{"type":"ping"}` after a quiet spell and treats a
- * connection that stays silent past the server's stale timeout as dead.
+ * its own view of liveness: a bounded wait for the `welcome` after the socket opens, then a
+ * `{"type":"ping"}` after a quiet spell, and a connection silent past the server's stale timeout
+ * is dead. Browsers also keep sockets open while offline: `offline`/`online` events drop the
+ * socket at once and reconnect as soon as the network is back.
  *
  * A failed connect ends differently per implementation: browsers fire `error` then `close`, Node's
  * undici fires only `error` (readyState stays CONNECTING), and a constructor may throw. All of
- * them become one `close` event (1006) and a retry.
+ * them become one `close` event (1006) and a retry. A refused upgrade looks just the same to a
+ * browser, so after failed connects the client asks the server why (src/client/checkRefusal.ts).
  */
-import {
-  isControlMessage,
-  isReservedType,
-  type ControlMessage,
-  type IncomingMessage,
-  type OutgoingMessage,
-  type Peer,
-  type WelcomeMessage,
-} from '../tutor/protocol.ts';
+import { isControlMessage, isReservedType, type ControlMessage, type IncomingMessage, type OutgoingMessage, type Peer, type WelcomeMessage } from '../tutor/protocol.ts';
+import { checkRefusal, type Refusal } from './checkRefusal.ts';
+import { Listeners } from './Listeners.ts';
+import { parseServerMessage } from './parseServerMessage.ts';
 import type {
   ClientState,
+  NetworkEvents,
   TutorChannelClientEvents,
   TutorChannelClientOptions,
   WebSocketConstructor,
@@ -29,7 +28,10 @@ import type {
 export type {
   ClientState,
   CloseEventInfo,
+  FetchLike,
+  NetworkEvents,
   ReconnectOptions,
+  RefusalInfo,
   TutorChannelClientEvents,
   TutorChannelClientOptions,
   WebSocketConstructor,
@@ -39,26 +41,46 @@ export type {
 /** Close codes after which trying again cannot help: policy, bad data, auth, kicks. */
 export const finalCloseCodes: readonly number[] = [1003, 1008, 4401, 4403];
 
-const closeTimeoutCode = 4000;
-
-/** What a failed connect or a broken socket reports: the WebSocket "abnormal closure" code. */
-const connectionFailedCode = 1006;
+/**
+ * Codes of the `close` events the client makes up itself (never sent by the server). A final
+ * refusal closes with 4000 + the HTTP status (4400, 4401, 4403).
+ */
+export const clientCloseCodes = {
+  /** A failed connect, or a socket that broke without a close frame (the WebSocket "abnormal closure"). */
+  connectionFailed: 1006,
+  /** No `welcome` within `welcomeTimeoutMs` of opening, or silence past the stale timeout. */
+  silent: 4000,
+  /** The device went offline (`offline` event). */
+  offline: 4001,
+  /** `reconnect()` dropped the connection. */
+  reconnect: 4002,
+} as const;
 
 const openState = 1;
 
-/** Listeners are stored untyped; `on` and `emit` keep each event's arguments typed. */
-type Listener = (...args: any[]) => void;
-
 export class TutorChannelClient {
   private readonly options: TutorChannelClientOptions;
-  private readonly listeners = new Map<keyof TutorChannelClientEvents, Set<Listener>>();
+  private readonly listeners = new Listeners<TutorChannelClientEvents>();
   private readonly url: URL;
+  private readonly network: NetworkEvents | undefined;
   private socket: WebSocketLike | undefined;
   /** Messages sent while not open, serialized when sent, oldest first (at most maxQueuedMessages). */
   private readonly queue: string[] = [];
   private stateValue: ClientState = 'connecting';
+  /** Bumped by every connect, reconnect(), offline and stop: async work of an older one is ignored. */
+  private generation = 0;
   private attempt = 0;
+  /** The current attempt's socket URL and token, and whether its socket opened. */
+  private attemptUrl: string | undefined;
+  private attemptToken = '';
+  private opened = false;
+  /** Connects in a row that failed before their socket opened. */
+  private failedOpens = 0;
+  private pendingCheck: Promise<void> | undefined;
+  /** A 401/403 for a token from the token function: the same token is not sent again. */
+  private refusedToken: { token: string; refusal: Refusal } | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private welcomeTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private lastHeardAt = 0;
   private lastPingAt = 0;
@@ -76,6 +98,9 @@ export class TutorChannelClient {
     if (this.url.protocol !== 'ws:' && this.url.protocol !== 'wss:') {
       throw new TypeError(`TutorChannelClient: url must start with ws:// or wss://, got ${JSON.stringify(options.url)}`);
     }
+    this.network = options.network === false ? undefined : (options.network ?? browserWindow());
+    this.network?.addEventListener('offline', this.onOffline);
+    this.network?.addEventListener('online', this.onOnline);
     void this.connect();
   }
 
@@ -99,12 +124,7 @@ export class TutorChannelClient {
   }
 
   on<E extends keyof TutorChannelClientEvents>(event: E, listener: (...args: TutorChannelClientEvents[E]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    const stored = listener as Listener;
-    set.add(stored);
-    const listeners = set;
-    return () => listeners.delete(stored);
+    return this.listeners.on(event, listener);
   }
 
   /** Messages waiting for the connection to open. */
@@ -127,27 +147,49 @@ export class TutorChannelClient {
     return true;
   }
 
+  /**
+   * Drops the connection (a `close` with 4002 when there was one) and connects again at once,
+   * skipping any backoff wait, e.g. when the app knows the network changed. Does nothing once closed.
+   */
+  reconnect(): void {
+    if (this.stateValue === 'closed') return;
+    const generation = (this.generation += 1);
+    clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    const socket = this.detach();
+    if (socket) {
+      closeQuietly(socket, clientCloseCodes.reconnect, 'reconnecting');
+      this.emit('close', { code: clientCloseCodes.reconnect, reason: 'reconnect() called', reconnecting: true, delayMs: 0 });
+      if (generation !== this.generation) return; // a close listener closed the client
+    }
+    void this.connect();
+  }
+
   /** Stops for good: closes the socket (1000) and cancels any reconnect. Idempotent. */
   close(): void {
+    const socket = this.socket;
     if (this.stateValue === 'closed') return;
-    this.stateValue = 'closed';
-    this.queue.length = 0;
-    clearTimeout(this.retryTimer);
-    const socket = this.detach();
-    socket?.close(1000, 'client closed');
-    this.emit('close', { code: 1000, reason: 'client closed', reconnecting: false });
+    this.stop(1000, 'client closed');
+    if (socket) closeQuietly(socket, 1000, 'client closed');
   }
 
   private async connect(): Promise<void> {
+    const generation = (this.generation += 1);
     this.stateValue = 'connecting';
+    this.attemptUrl = undefined;
+    this.opened = false;
     let token: string;
     try {
       token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
     } catch (error) {
-      this.dropped(connectionFailedCode, `token provider failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (generation === this.generation) this.dropped(clientCloseCodes.connectionFailed, `token provider failed: ${describe(error)}`);
       return;
     }
-    if (this.stateValue !== 'connecting') return;
+    if (generation !== this.generation || this.stateValue !== 'connecting') return;
+    if (this.refusedToken && this.refusedToken.token === token) {
+      this.refuse(this.refusedToken.refusal, true);
+      return;
+    }
     const url = new URL(this.url);
     url.searchParams.set('token', token);
     if (this.seq !== undefined) url.searchParams.set('since', String(this.seq));
@@ -157,26 +199,31 @@ export class TutorChannelClient {
     try {
       socket = new Socket(url.toString());
     } catch (error) {
-      this.dropped(connectionFailedCode, `cannot open a WebSocket: ${error instanceof Error ? error.message : String(error)}`);
+      this.dropped(clientCloseCodes.connectionFailed, `cannot open a WebSocket: ${describe(error)}`);
       return;
     }
     this.socket = socket;
+    this.attemptUrl = url.toString();
+    this.attemptToken = token;
     socket.onopen = () => {
+      this.opened = true;
+      this.failedOpens = 0;
       this.lastHeardAt = Date.now();
       this.stateValue = 'open';
+      const welcomeTimeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
+      this.welcomeTimer = setTimeout(() => {
+        if (this.socket !== socket) return;
+        closeQuietly(this.detach()!, clientCloseCodes.silent, 'no welcome');
+        this.dropped(clientCloseCodes.silent, `no welcome within ${welcomeTimeoutMs} ms`);
+      }, welcomeTimeoutMs);
       this.flushQueue();
       this.emit('open');
     };
     socket.onmessage = (event: { data: unknown }) => {
       this.lastHeardAt = Date.now();
-      if (typeof event.data !== 'string') return;
-      let message: IncomingMessage;
-      try {
-        message = JSON.parse(event.data) as IncomingMessage;
-      } catch {
-        return; // not from a tutorboard server; nothing sensible to do with it
-      }
-      this.receive(message);
+      // Binary frames and anything else a tutorboard server does not send: nothing sensible to do.
+      const message = typeof event.data === 'string' ? parseServerMessage(event.data) : undefined;
+      if (message) this.receive(message);
     };
     socket.onclose = (event: { code: number; reason: string }) => {
       if (this.socket === socket) this.dropped(event.code, event.reason);
@@ -185,13 +232,8 @@ export class TutorChannelClient {
     // comes first ends this socket; the other then finds it detached.
     socket.onerror = () => {
       if (this.socket !== socket) return;
-      this.detach();
-      try {
-        socket.close();
-      } catch {
-        // already closing, or never opened
-      }
-      this.dropped(connectionFailedCode, 'connection failed');
+      closeQuietly(this.detach()!);
+      this.dropped(clientCloseCodes.connectionFailed, 'connection failed');
     };
   }
 
@@ -208,11 +250,13 @@ export class TutorChannelClient {
   private receiveControl(message: ControlMessage): void {
     switch (message.type) {
       case 'welcome':
+        clearTimeout(this.welcomeTimer);
         this.welcomeValue = message;
         // Replayed messages (if any) follow at once and are all <= this seq.
         this.seq = message.seq;
         this.epoch = message.epoch;
         this.attempt = 0;
+        this.refusedToken = undefined;
         this.ownConnectionIds.push(message.connectionId);
         if (this.ownConnectionIds.length > 16) this.ownConnectionIds.shift();
         this.peerMap.clear();
@@ -233,10 +277,6 @@ export class TutorChannelClient {
       case 'error':
         this.emit('error', message);
         return;
-      default: {
-        const unreachable: never = message;
-        throw new Error(`unhandled control message ${JSON.stringify(unreachable)}`);
-      }
     }
   }
 
@@ -248,8 +288,8 @@ export class TutorChannelClient {
       const now = Date.now();
       if (now - this.lastHeardAt >= staleAfter) {
         // The close handshake cannot complete on a dead link: do not wait for it.
-        this.detach()?.close(closeTimeoutCode, 'no sign of life');
-        this.dropped(closeTimeoutCode, 'no sign of life from the server');
+        closeQuietly(this.detach()!, clientCloseCodes.silent, 'no sign of life');
+        this.dropped(clientCloseCodes.silent, 'no sign of life from the server');
       } else if (now - this.lastHeardAt >= pingAfter && now - this.lastPingAt >= pingAfter) {
         this.lastPingAt = now;
         this.sendText('{"type":"ping"}');
@@ -259,25 +299,85 @@ export class TutorChannelClient {
 
   private dropped(code: number, reason: string): void {
     this.detach();
-    if (this.stateValue === 'closed') return;
-    const reconnect = this.options.reconnect;
-    if (reconnect === false || finalCloseCodes.includes(code)) {
-      this.stateValue = 'closed';
-      this.queue.length = 0;
-      this.emit('close', { code, reason, reconnecting: false });
+    if (this.stateValue === 'closed' || this.stateValue === 'offline') return;
+    if (this.options.reconnect === false || finalCloseCodes.includes(code)) {
+      this.stop(code, reason);
       return;
     }
+    const reconnect = this.options.reconnect;
     const base = Math.min(reconnect?.maxDelayMs ?? 30_000, (reconnect?.initialDelayMs ?? 500) * 2 ** this.attempt);
     // Half fixed, half random: spread out the herd after a restart, never retry in a tight loop.
     const delayMs = Math.round(base / 2 + (Math.random() * base) / 2);
     this.attempt += 1;
     this.stateValue = 'waiting';
-    this.retryTimer = setTimeout(() => void this.connect(), delayMs);
+    const generation = this.generation;
+    if (!this.opened && this.attemptUrl !== undefined) {
+      this.failedOpens += 1;
+      const checkAfter = this.options.refusalCheckAfterFailures ?? 1;
+      const fetch = this.options.fetch ?? globalThis.fetch;
+      if (checkAfter > 0 && this.failedOpens >= checkAfter && fetch) {
+        this.pendingCheck = this.askWhy(this.attemptUrl, this.attemptToken, fetch, generation);
+      }
+    }
+    // The retry waits for a pending check too: a refusal must stop it before it asks again.
+    this.retryTimer = setTimeout(() => {
+      void Promise.resolve(this.pendingCheck).then(() => {
+        if (generation === this.generation && this.stateValue === 'waiting') void this.connect();
+      });
+    }, delayMs);
     this.emit('close', { code, reason, reconnecting: true, delayMs });
   }
 
+  private async askWhy(url: string, token: string, fetch: NonNullable<TutorChannelClientOptions['fetch']>, generation: number): Promise<void> {
+    const refusal = await checkRefusal(url, fetch, this.options.welcomeTimeoutMs ?? 10_000);
+    if (!refusal || generation !== this.generation || this.stateValue !== 'waiting') return;
+    const { status } = refusal;
+    const badToken = status === 401 || status === 403;
+    // A token function may hand out a better token next time: stop only if it hands out this one again.
+    if (badToken && typeof this.options.token === 'function') this.refusedToken = { token, refusal };
+    this.refuse(refusal, status === 400 || (badToken && typeof this.options.token !== 'function'));
+  }
+
+  private refuse(refusal: Refusal, final: boolean): void {
+    this.emit('refused', { ...refusal, final });
+    if (final) this.stop(4000 + refusal.status, `${refusal.code}: ${refusal.message}`);
+  }
+
+  /** Closed for good: no socket, no timers, no network listeners, an empty queue; one final `close` event. */
+  private stop(code: number, reason: string): void {
+    if (this.stateValue === 'closed') return;
+    this.generation += 1;
+    this.stateValue = 'closed';
+    this.queue.length = 0;
+    clearTimeout(this.retryTimer);
+    this.detach();
+    this.network?.removeEventListener('offline', this.onOffline);
+    this.network?.removeEventListener('online', this.onOnline);
+    this.emit('close', { code, reason, reconnecting: false });
+  }
+
+  private readonly onOffline = (): void => {
+    if (this.stateValue === 'closed' || this.stateValue === 'offline') return;
+    this.generation += 1;
+    clearTimeout(this.retryTimer);
+    this.stateValue = 'offline';
+    const socket = this.detach();
+    // Its close frame may never get through; the server notices by its own heartbeat if not.
+    if (socket) closeQuietly(socket, clientCloseCodes.offline, 'offline');
+    this.emit('close', { code: clientCloseCodes.offline, reason: 'the device is offline', reconnecting: true });
+  };
+
+  private readonly onOnline = (): void => {
+    if (this.stateValue !== 'offline' && this.stateValue !== 'waiting') return;
+    clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    this.failedOpens = 0;
+    void this.connect();
+  };
+
   /** Forgets the current socket (its late events are ignored) and returns it. */
   private detach(): WebSocketLike | undefined {
+    clearTimeout(this.welcomeTimer);
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     const socket = this.socket;
@@ -302,15 +402,27 @@ export class TutorChannelClient {
   }
 
   private emit<E extends keyof TutorChannelClientEvents>(event: E, ...args: TutorChannelClientEvents[E]): void {
-    for (const listener of [...(this.listeners.get(event) ?? [])]) {
-      try {
-        listener(...args);
-      } catch (error) {
-        // A listener's bug must not break the connection loop; surface it asynchronously.
-        setTimeout(() => {
-          throw error;
-        });
-      }
-    }
+    this.listeners.emit(event, ...args);
   }
+}
+
+/** `window` in a browser; nothing in Node (unless a test puts one there). */
+function browserWindow(): NetworkEvents | undefined {
+  const candidate = (globalThis as { window?: Partial<NetworkEvents> }).window;
+  return typeof candidate?.addEventListener === 'function' && typeof candidate.removeEventListener === 'function'
+    ? (candidate as NetworkEvents)
+    : undefined;
+}
+
+/** close() throws for a socket that is already closing on some implementations, and for odd codes on others. */
+function closeQuietly(socket: WebSocketLike, code?: number, reason?: string): void {
+  try {
+    socket.close(code, reason);
+  } catch {
+    // already closing, or never opened
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -39,9 +39,12 @@ describe('tutorboard/client', () => {
     const bare = [...modules].flatMap(([file, imports]) => imports.filter((s) => !s.startsWith('.')).map((s) => `${relative(root, file)} → ${s}`));
     expect(bare).toEqual([]);
     expect([...modules.keys()].map((file) => relative(root, file)).sort()).toEqual([
+      'src/client/Listeners.ts',
       'src/client/TutorChannelClient.ts',
       'src/client/TutorChannelClientOptions.ts',
+      'src/client/checkRefusal.ts',
       'src/client/index.ts',
+      'src/client/parseServerMessage.ts',
       'src/client/whenSaved.ts',
       'src/roles.ts',
       'src/tutor/protocol.ts',
