@@ -10,51 +10,23 @@
  * A failed connect ends differently per implementation: browsers fire `error` then `close`, Node's
  * undici fires only `error` (readyState stays CONNECTING), and a constructor may throw. All of
  * them become one `close` event (1006) and a retry. A refused upgrade looks just the same to a
- * browser, so after failed connects the client asks the server why (src/client/checkRefusal.ts).
+ * browser, so after failed connects the client asks the server why (src/client/RefusalCheck.ts).
  */
-import { isControlMessage, isReservedType, type ControlMessage, type IncomingMessage, type OutgoingMessage, type Peer, type WelcomeMessage } from '../tutor/protocol.ts';
-import { checkRefusal, type Refusal } from './checkRefusal.ts';
+import { isControlMessage, isReservedType, type IncomingMessage, type OutgoingMessage, type Peer, type WelcomeMessage } from '../tutor/protocol.ts';
+import { clientCloseCodes, finalCloseCodes } from './closeCodes.ts';
 import { Listeners } from './Listeners.ts';
+import { Liveness } from './Liveness.ts';
 import { parseServerMessage } from './parseServerMessage.ts';
+import { RefusalCheck, type Refusal } from './RefusalCheck.ts';
+import { RoomView } from './RoomView.ts';
+import { watchNetwork } from './watchNetwork.ts';
 import type {
   ClientState,
-  NetworkEvents,
   TutorChannelClientEvents,
   TutorChannelClientOptions,
   WebSocketConstructor,
   WebSocketLike,
 } from './TutorChannelClientOptions.ts';
-
-export type {
-  ClientState,
-  CloseEventInfo,
-  FetchLike,
-  NetworkEvents,
-  ReconnectOptions,
-  RefusalInfo,
-  TutorChannelClientEvents,
-  TutorChannelClientOptions,
-  WebSocketConstructor,
-  WebSocketLike,
-} from './TutorChannelClientOptions.ts';
-
-/** Close codes after which trying again cannot help: policy, bad data, auth, kicks. */
-export const finalCloseCodes: readonly number[] = [1003, 1008, 4401, 4403];
-
-/**
- * Codes of the `close` events the client makes up itself (never sent by the server). A final
- * refusal closes with 4000 + the HTTP status (4400, 4401, 4403).
- */
-export const clientCloseCodes = {
-  /** A failed connect, or a socket that broke without a close frame (the WebSocket "abnormal closure"). */
-  connectionFailed: 1006,
-  /** No `welcome` within `welcomeTimeoutMs` of opening, or silence past the stale timeout. */
-  silent: 4000,
-  /** The device went offline (`offline` event). */
-  offline: 4001,
-  /** `reconnect()` dropped the connection. */
-  reconnect: 4002,
-} as const;
 
 const openState = 1;
 
@@ -62,7 +34,7 @@ export class TutorChannelClient {
   private readonly options: TutorChannelClientOptions;
   private readonly listeners = new Listeners<TutorChannelClientEvents>();
   private readonly url: URL;
-  private readonly network: NetworkEvents | undefined;
+  private readonly unwatchNetwork: () => void;
   private socket: WebSocketLike | undefined;
   /** Messages sent while not open, serialized when sent, oldest first (at most maxQueuedMessages). */
   private readonly queue: string[] = [];
@@ -74,22 +46,11 @@ export class TutorChannelClient {
   private attemptUrl: string | undefined;
   private attemptToken = '';
   private opened = false;
-  /** Connects in a row that failed before their socket opened. */
-  private failedOpens = 0;
+  private readonly refusals: RefusalCheck;
   private pendingCheck: Promise<void> | undefined;
-  /** A 401/403 for a token from the token function: the same token is not sent again. */
-  private refusedToken: { token: string; refusal: Refusal } | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private welcomeTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private lastHeardAt = 0;
-  private lastPingAt = 0;
-  private welcomeValue: WelcomeMessage | undefined;
-  private seq: number | undefined;
-  private epoch: string | undefined;
-  /** This client's earlier connection ids, so a replay does not hand it back its own messages. */
-  private readonly ownConnectionIds: string[] = [];
-  private readonly peerMap = new Map<string, Peer>();
+  private readonly liveness: Liveness;
+  private readonly room = new RoomView();
 
   /** Throws a TypeError for a URL that is not ws: or wss: (retrying could never help). */
   constructor(options: TutorChannelClientOptions) {
@@ -98,9 +59,25 @@ export class TutorChannelClient {
     if (this.url.protocol !== 'ws:' && this.url.protocol !== 'wss:') {
       throw new TypeError(`TutorChannelClient: url must start with ws:// or wss://, got ${JSON.stringify(options.url)}`);
     }
-    this.network = options.network === false ? undefined : (options.network ?? browserWindow());
-    this.network?.addEventListener('offline', this.onOffline);
-    this.network?.addEventListener('online', this.onOnline);
+    this.liveness = new Liveness({
+      welcomeTimeoutMs: options.welcomeTimeoutMs ?? 10_000,
+      pingIntervalMs: options.pingIntervalMs,
+      staleTimeoutMs: options.staleTimeoutMs,
+      ping: () => this.sendText('{"type":"ping"}'),
+      dead: (reason) => {
+        // The close handshake cannot complete on a dead link: do not wait for it.
+        const socket = this.detach();
+        if (socket) closeQuietly(socket, clientCloseCodes.silent, 'no sign of life');
+        this.dropped(clientCloseCodes.silent, reason);
+      },
+    });
+    this.refusals = new RefusalCheck({
+      afterFailures: options.refusalCheckAfterFailures ?? 1,
+      fetch: options.fetch ?? globalThis.fetch,
+      timeoutMs: options.welcomeTimeoutMs ?? 10_000,
+      tokenCanChange: typeof options.token === 'function',
+    });
+    this.unwatchNetwork = watchNetwork(options.network, { offline: () => this.offline(), online: () => this.online() });
     void this.connect();
   }
 
@@ -110,17 +87,17 @@ export class TutorChannelClient {
 
   /** The latest welcome (identity, heartbeat settings), once connected. */
   get welcome(): WelcomeMessage | undefined {
-    return this.welcomeValue;
+    return this.room.welcome;
   }
 
   /** The highest room seq seen; the next reconnect asks for everything after it. */
   get lastSeq(): number | undefined {
-    return this.seq;
+    return this.room.seq;
   }
 
   /** The other connections in the room now, kept from welcome and presence. */
   get peers(): Peer[] {
-    return [...this.peerMap.values()];
+    return [...this.room.peers.values()];
   }
 
   on<E extends keyof TutorChannelClientEvents>(event: E, listener: (...args: TutorChannelClientEvents[E]) => void): () => void {
@@ -186,14 +163,14 @@ export class TutorChannelClient {
       return;
     }
     if (generation !== this.generation || this.stateValue !== 'connecting') return;
-    if (this.refusedToken && this.refusedToken.token === token) {
-      this.refuse(this.refusedToken.refusal, true);
+    const refused = this.refusals.refusalOf(token);
+    if (refused) {
+      this.refuse(refused, true);
       return;
     }
     const url = new URL(this.url);
     url.searchParams.set('token', token);
-    if (this.seq !== undefined) url.searchParams.set('since', String(this.seq));
-    if (this.epoch !== undefined) url.searchParams.set('epoch', this.epoch);
+    this.room.resumeOn(url);
     const Socket: WebSocketConstructor = this.options.WebSocket ?? globalThis.WebSocket;
     let socket: WebSocketLike;
     try {
@@ -207,20 +184,14 @@ export class TutorChannelClient {
     this.attemptToken = token;
     socket.onopen = () => {
       this.opened = true;
-      this.failedOpens = 0;
-      this.lastHeardAt = Date.now();
+      this.refusals.opened();
       this.stateValue = 'open';
-      const welcomeTimeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
-      this.welcomeTimer = setTimeout(() => {
-        if (this.socket !== socket) return;
-        closeQuietly(this.detach()!, clientCloseCodes.silent, 'no welcome');
-        this.dropped(clientCloseCodes.silent, `no welcome within ${welcomeTimeoutMs} ms`);
-      }, welcomeTimeoutMs);
+      this.liveness.opened();
       this.flushQueue();
       this.emit('open');
     };
     socket.onmessage = (event: { data: unknown }) => {
-      this.lastHeardAt = Date.now();
+      this.liveness.heard();
       // Binary frames and anything else a tutorboard server does not send: nothing sensible to do.
       const message = typeof event.data === 'string' ? parseServerMessage(event.data) : undefined;
       if (message) this.receive(message);
@@ -238,38 +209,20 @@ export class TutorChannelClient {
   }
 
   private receive(message: IncomingMessage): void {
-    if (isControlMessage(message)) {
-      this.receiveControl(message);
+    if (!isControlMessage(message)) {
+      if (this.room.accept(message)) this.emit('message', message);
       return;
     }
-    if (message.from.connectionId !== undefined && this.ownConnectionIds.includes(message.from.connectionId)) return;
-    if (this.seq === undefined || message.seq > this.seq) this.seq = message.seq;
-    this.emit('message', message);
-  }
-
-  private receiveControl(message: ControlMessage): void {
     switch (message.type) {
       case 'welcome':
-        clearTimeout(this.welcomeTimer);
-        this.welcomeValue = message;
-        // Replayed messages (if any) follow at once and are all <= this seq.
-        this.seq = message.seq;
-        this.epoch = message.epoch;
         this.attempt = 0;
-        this.refusedToken = undefined;
-        this.ownConnectionIds.push(message.connectionId);
-        if (this.ownConnectionIds.length > 16) this.ownConnectionIds.shift();
-        this.peerMap.clear();
-        for (const peer of message.peers) this.peerMap.set(peer.connectionId, peer);
-        this.startHeartbeat(message);
+        this.refusals.welcomed();
+        this.room.welcomed(message);
+        this.liveness.welcomed(message);
         this.emit('welcome', message);
         return;
       case 'presence':
-        if (message.event === 'join') {
-          this.peerMap.set(message.connectionId, { connectionId: message.connectionId, userId: message.userId, role: message.role });
-        } else {
-          this.peerMap.delete(message.connectionId);
-        }
+        this.room.presence(message);
         this.emit('presence', message);
         return;
       case 'pong':
@@ -278,23 +231,6 @@ export class TutorChannelClient {
         this.emit('error', message);
         return;
     }
-  }
-
-  private startHeartbeat(welcome: WelcomeMessage): void {
-    clearInterval(this.heartbeatTimer);
-    const pingAfter = this.options.pingIntervalMs ?? welcome.heartbeatIntervalMs;
-    const staleAfter = this.options.staleTimeoutMs ?? welcome.staleTimeoutMs;
-    this.heartbeatTimer = setInterval(() => {
-      const now = Date.now();
-      if (now - this.lastHeardAt >= staleAfter) {
-        // The close handshake cannot complete on a dead link: do not wait for it.
-        closeQuietly(this.detach()!, clientCloseCodes.silent, 'no sign of life');
-        this.dropped(clientCloseCodes.silent, 'no sign of life from the server');
-      } else if (now - this.lastHeardAt >= pingAfter && now - this.lastPingAt >= pingAfter) {
-        this.lastPingAt = now;
-        this.sendText('{"type":"ping"}');
-      }
-    }, Math.max(10, Math.min(pingAfter, staleAfter) / 2));
   }
 
   private dropped(code: number, reason: string): void {
@@ -311,14 +247,10 @@ export class TutorChannelClient {
     this.attempt += 1;
     this.stateValue = 'waiting';
     const generation = this.generation;
-    if (!this.opened && this.attemptUrl !== undefined) {
-      this.failedOpens += 1;
-      const checkAfter = this.options.refusalCheckAfterFailures ?? 1;
-      const fetch = this.options.fetch ?? globalThis.fetch;
-      if (checkAfter > 0 && this.failedOpens >= checkAfter && fetch) {
-        this.pendingCheck = this.askWhy(this.attemptUrl, this.attemptToken, fetch, generation);
-      }
-    }
+    const check = !this.opened && this.attemptUrl !== undefined ? this.refusals.failed(this.attemptUrl, this.attemptToken) : undefined;
+    this.pendingCheck = check?.then((found) => {
+      if (found && generation === this.generation && this.stateValue === 'waiting') this.refuse(found.refusal, found.final);
+    });
     // The retry waits for a pending check too: a refusal must stop it before it asks again.
     this.retryTimer = setTimeout(() => {
       void Promise.resolve(this.pendingCheck).then(() => {
@@ -326,16 +258,6 @@ export class TutorChannelClient {
       });
     }, delayMs);
     this.emit('close', { code, reason, reconnecting: true, delayMs });
-  }
-
-  private async askWhy(url: string, token: string, fetch: NonNullable<TutorChannelClientOptions['fetch']>, generation: number): Promise<void> {
-    const refusal = await checkRefusal(url, fetch, this.options.welcomeTimeoutMs ?? 10_000);
-    if (!refusal || generation !== this.generation || this.stateValue !== 'waiting') return;
-    const { status } = refusal;
-    const badToken = status === 401 || status === 403;
-    // A token function may hand out a better token next time: stop only if it hands out this one again.
-    if (badToken && typeof this.options.token === 'function') this.refusedToken = { token, refusal };
-    this.refuse(refusal, status === 400 || (badToken && typeof this.options.token !== 'function'));
   }
 
   private refuse(refusal: Refusal, final: boolean): void {
@@ -351,12 +273,11 @@ export class TutorChannelClient {
     this.queue.length = 0;
     clearTimeout(this.retryTimer);
     this.detach();
-    this.network?.removeEventListener('offline', this.onOffline);
-    this.network?.removeEventListener('online', this.onOnline);
+    this.unwatchNetwork();
     this.emit('close', { code, reason, reconnecting: false });
   }
 
-  private readonly onOffline = (): void => {
+  private offline(): void {
     if (this.stateValue === 'closed' || this.stateValue === 'offline') return;
     this.generation += 1;
     clearTimeout(this.retryTimer);
@@ -365,21 +286,19 @@ export class TutorChannelClient {
     // Its close frame may never get through; the server notices by its own heartbeat if not.
     if (socket) closeQuietly(socket, clientCloseCodes.offline, 'offline');
     this.emit('close', { code: clientCloseCodes.offline, reason: 'the device is offline', reconnecting: true });
-  };
+  }
 
-  private readonly onOnline = (): void => {
+  private online(): void {
     if (this.stateValue !== 'offline' && this.stateValue !== 'waiting') return;
     clearTimeout(this.retryTimer);
     this.attempt = 0;
-    this.failedOpens = 0;
+    this.refusals.reset();
     void this.connect();
-  };
+  }
 
   /** Forgets the current socket (its late events are ignored) and returns it. */
   private detach(): WebSocketLike | undefined {
-    clearTimeout(this.welcomeTimer);
-    clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
+    this.liveness.stop();
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
@@ -404,14 +323,6 @@ export class TutorChannelClient {
   private emit<E extends keyof TutorChannelClientEvents>(event: E, ...args: TutorChannelClientEvents[E]): void {
     this.listeners.emit(event, ...args);
   }
-}
-
-/** `window` in a browser; nothing in Node (unless a test puts one there). */
-function browserWindow(): NetworkEvents | undefined {
-  const candidate = (globalThis as { window?: Partial<NetworkEvents> }).window;
-  return typeof candidate?.addEventListener === 'function' && typeof candidate.removeEventListener === 'function'
-    ? (candidate as NetworkEvents)
-    : undefined;
 }
 
 /** close() throws for a socket that is already closing on some implementations, and for odd codes on others. */
