@@ -61,7 +61,7 @@ describe('a plain GET on a WebSocket path with a token', () => {
   });
 
   it('answers 503 with Retry-After while the server drains, like the upgrade', async () => {
-    const t = await startServer({ DRAIN_DELAY_MS: '3000', SHUTDOWN_TIMEOUT_MS: '10000' });
+    const t = await startServer({ DRAIN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '10000' });
     const stopping = t.server.shutdown();
     const { upgrade, get } = await both(t, t.tutorUrl('lesson', { token: t.token({ sid: 'lesson' }) }));
     expect(upgrade).toMatchObject({ status: 503, body: { error: { code: 'shutting_down' } }, retryAfter: '1' });
