@@ -79,22 +79,29 @@ export class TutorChannel implements Extension {
         rejectUpgrade(socket, 503, 'shutting_down', 'server is shutting down; reconnect', { 'Retry-After': '1' });
         return Promise.reject(null);
       }
-      const token = tokenFromRequest(request.headers.authorization, url);
-      if (token === undefined) throw new UnauthorizedError('missing token: send "Authorization: Bearer <token>" or ?token=');
-      const principal = this.configuration.authenticator.authenticate(token, route.sessionId);
-      this.configuration.admit?.(route.sessionId, principal);
-      const resume = parseResume(url);
-      if (typeof resume === 'string') throw new BadRequestError(resume, 'invalid_since');
       const { sessionId } = route;
-      const resumeRequest = resume.since === undefined ? undefined : { since: resume.since, epoch: resume.epoch };
-      this.wss.handleUpgrade(request, socket, head, (ws) =>
-        this.accept(ws, sessionId, principal, request.socket.remoteAddress, resumeRequest),
-      );
+      const { principal, resume } = this.checkUpgrade(request.headers.authorization, url, sessionId);
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, sessionId, principal, request.socket.remoteAddress, resume));
     } catch (error) {
       this.refuse(request, socket, error);
     }
     // Hocuspocus convention: rejecting with nothing means "handled, stop here".
     return Promise.reject(null);
+  }
+
+  /**
+   * What the upgrade of `url` for `sessionId` would get past the server-wide checks: who connects
+   * and the resume request, or a thrown TutorboardError (400/401/403/429). A plain GET on the path
+   * asks this too, so a browser, which cannot see an upgrade's status, can learn why.
+   */
+  checkUpgrade(authorization: string | undefined, url: URL, sessionId: string): { principal: Principal; resume: ResumeRequest | undefined } {
+    const token = tokenFromRequest(authorization, url);
+    if (token === undefined) throw new UnauthorizedError('missing token: send "Authorization: Bearer <token>" or ?token=');
+    const principal = this.configuration.authenticator.authenticate(token, sessionId);
+    this.configuration.admit?.(sessionId, principal);
+    const resume = parseResume(url);
+    if (typeof resume === 'string') throw new BadRequestError(resume, 'invalid_since');
+    return { principal, resume: resume.since === undefined ? undefined : { since: resume.since, epoch: resume.epoch } };
   }
 
   /** Lets the server close tutor sockets with the restart code at the start of its shutdown. */

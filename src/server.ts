@@ -16,10 +16,11 @@ import { hocuspocusLogger } from './hocuspocusLogger.ts';
 import { CapacityError, TutorboardError } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
-import { parseSessionRoute, requestUrl } from './routes.ts';
+import { parseSessionRoute, requestUrl, type SessionRoute } from './routes.ts';
 import { SqliteStore } from './storage/SqliteStore.ts';
 import { leaseUrl, ServerLease } from './storage/ServerLease.ts';
 import { StorageHealth } from './storage/StorageHealth.ts';
+import { answerPlainRequest, probeHeaders, refusalOf, type UpgradeRefusal } from './upgradeProbe.ts';
 import { rejectUpgrade } from './upgradeResponse.ts';
 import type { WhiteboardContext } from './whiteboard/WhiteboardContext.ts';
 import { WhiteboardSockets } from './whiteboard/WhiteboardSockets.ts';
@@ -216,17 +217,14 @@ export class TutorboardServer {
       route = parseSessionRoute(url.pathname);
     } catch (error) {
       if (!(error instanceof TutorboardError)) throw error;
-      sendJson(response, error.status, { error: { code: error.code, message: error.message } });
+      sendJson(response, error.status, { error: { code: error.code, message: error.message } }, probeHeaders);
       return;
     }
     if (route) {
-      // A browser tab or curl on a WebSocket path: say what it is instead of "not found".
-      sendJson(
-        response,
-        426,
-        { error: { code: 'upgrade_required', message: `${url.pathname} is a WebSocket endpoint (the ${route.kind} of session ${route.sessionId}); connect with a WebSocket client` } },
-        { Upgrade: 'websocket', Connection: 'Upgrade' },
-      );
+      const found = route;
+      const authorization = request.headers.authorization;
+      const refusal = answerPlainRequest(response, found, url, authorization, () => this.upgradeRefusal(authorization, url, found));
+      if (refusal) this.logger.debug({ event: 'upgrade_probe', path: found.kind, status: refusal.status, reason: refusal.code }, 'told a client why its upgrade is refused');
       return;
     }
     sendJson(response, 404, { error: { code: 'not_found', message: `no route for ${request.method} ${url.pathname}` } });
@@ -234,14 +232,10 @@ export class TutorboardServer {
 
   private async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    if (this.draining) {
-      rejectUpgrade(socket, 503, 'shutting_down', 'server is shutting down; reconnect', { 'Retry-After': '1' });
-      return;
-    }
-    const full = this.capacityError();
-    if (full) {
-      this.logger.warn({ event: 'upgrade_refused', reason: full.code, url: redactUrl(request.url) }, full.message);
-      rejectUpgrade(socket, full.status, full.code, full.message, { 'Retry-After': '5' });
+    const busy = this.serverRefusal();
+    if (busy) {
+      if (busy.code !== 'shutting_down') this.logger.warn({ event: 'upgrade_refused', reason: busy.code, url: redactUrl(request.url) }, busy.message);
+      rejectUpgrade(socket, busy.status, busy.code, busy.message, busy.headers);
       return;
     }
     try {
@@ -276,14 +270,25 @@ export class TutorboardServer {
   }
 
   /**
-   * Checked before any token work, so a full server spends nothing on a new upgrade. Session and
-   * user limits need to know who connects: each path checks them once the token is verified.
+   * Checked before any token work, so a draining or full server spends nothing on a new upgrade.
+   * Session and user limits need to know who connects: each path checks them once the token is verified.
    */
-  private capacityError(): CapacityError | undefined {
+  private serverRefusal(): UpgradeRefusal | undefined {
+    if (this.draining) return { status: 503, code: 'shutting_down', message: 'server is shutting down; reconnect', headers: { 'Retry-After': '1' } };
     const open = this.whiteboard.size + this.tutor.connectionCount;
     if (open >= this.config.maxConnections) {
-      return new CapacityError(`server is full (${open} connections, MAX_CONNECTIONS)`, 'server_full', 503);
+      const full = new CapacityError(`server is full (${open} connections, MAX_CONNECTIONS)`, 'server_full', 503);
+      return { ...refusalOf(full), headers: { 'Retry-After': '5' } };
     }
+    return undefined;
+  }
+
+  /** What an upgrade of this request would be refused with (a plain GET asks), or undefined. */
+  private upgradeRefusal(authorization: string | undefined, url: URL, route: SessionRoute): UpgradeRefusal | undefined {
+    const busy = this.serverRefusal();
+    if (busy) return busy;
+    if (route.kind === 'tutor') this.tutor.checkUpgrade(authorization, url, route.sessionId);
+    else this.whiteboard.check(authorization, url, route.sessionId);
     return undefined;
   }
 

@@ -20,6 +20,18 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** What the client needs of `fetch` (the global one fits) to ask the server why connects fail. */
+export type FetchLike = (
+  url: string,
+  init: { signal?: any; cache?: 'no-store'; credentials?: 'omit' },
+) => Promise<{ readonly status: number; text(): Promise<string> }>;
+
+/** Where `online` and `offline` events come from: `window` in a browser fits. */
+export interface NetworkEvents {
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
+}
+
 export interface ReconnectOptions {
   /** First retry delay (before jitter), in ms. @default 500 */
   initialDelayMs?: number;
@@ -45,14 +57,50 @@ export interface TutorChannelClientOptions {
   pingIntervalMs?: number;
   /** Give up on a connection silent this long and reconnect, in ms. @default the server's staleTimeoutMs */
   staleTimeoutMs?: number;
+  /**
+   * How long to wait for the server, in ms: for its `welcome` once the socket is open (a socket
+   * that opens and then stays silent is dropped with 4000 and retried; the heartbeat only starts
+   * with the welcome), and for the answer to a refusal check.
+   * @default 10000
+   */
+  welcomeTimeoutMs?: number;
+  /**
+   * After this many connects in a row failed before the socket opened, ask the server why: a GET
+   * on the same URL over http(s) answers the status the upgrade was refused with, which a browser
+   * cannot see. 400, 401 and 403 stop the client (`refused`, then `close` with 4000 + status;
+   * with a `token` function, 401/403 stop only when the function gives the refused token again);
+   * 429 and 503 are reported and retried. `0` turns the check off.
+   * @default 1
+   */
+  refusalCheckAfterFailures?: number;
+  /** The `fetch` for the refusal check. @default globalThis.fetch (no check without one) */
+  fetch?: FetchLike;
+  /**
+   * Where `online`/`offline` events come from; `false` ignores them. Browsers keep sockets open
+   * while offline, so on `offline` the client closes its socket (4001) and waits, and on `online`
+   * it connects at once instead of after its backoff.
+   * @default globalThis.window, when there is one (browsers)
+   */
+  network?: NetworkEvents | false;
   /** A WebSocket constructor other than the global one (e.g. the `ws` package's on Node < 22). */
   WebSocket?: WebSocketConstructor;
+}
+
+/** The server refused this client's connects, and why (learned by the refusal check). */
+export interface RefusalInfo {
+  /** The HTTP status the upgrade was refused with: 400, 401, 403, 429 or 503. */
+  status: number;
+  /** The server's error code, e.g. `unauthorized`, `forbidden`, `session_full`, `shutting_down`. */
+  code: string;
+  message: string;
+  /** True when the client stopped (a `close` with `reconnecting: false` follows); false when it retries. */
+  final: boolean;
 }
 
 export interface CloseEventInfo {
   code: number;
   reason: string;
-  /** Whether the client will try again (after `delayMs`). */
+  /** Whether the client will try again: after `delayMs`, or, without it, once the device is online. */
   reconnecting: boolean;
   delayMs?: number;
 }
@@ -68,6 +116,9 @@ export interface TutorChannelClientEvents {
   error: [ErrorMessage];
   /** The connection ended (or a connect failed, code 1006); `reconnecting` says whether it tries again. */
   close: [CloseEventInfo];
+  /** The server refuses the connects (401, 403, 429…), found out after failed connects; `final` says whether it stopped. */
+  refused: [RefusalInfo];
 }
 
-export type ClientState = 'connecting' | 'open' | 'waiting' | 'closed';
+/** `waiting`: for the next retry; `offline`: for the device to be online again; `closed`: for good. */
+export type ClientState = 'connecting' | 'open' | 'waiting' | 'offline' | 'closed';

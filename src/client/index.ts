@@ -3,14 +3,18 @@
  * whiteboard providers, for browsers (any bundler) and Node 22. Nothing reachable from here
  * imports Node or the server.
  */
-export { TutorChannelClient, finalCloseCodes } from './TutorChannelClient.ts';
+export { TutorChannelClient } from './TutorChannelClient.ts';
+export { clientCloseCodes, finalCloseCodes } from './closeCodes.ts';
 export { SaveRefusedError, whenSaved } from './whenSaved.ts';
 export type { SaveableProvider, SavedReceipt, WhenSavedOptions } from './whenSaved.ts';
 export type { SaveReply, SaveRequest } from '../whiteboard/saveProtocol.ts';
 export type {
   ClientState,
   CloseEventInfo,
+  FetchLike,
+  NetworkEvents,
   ReconnectOptions,
+  RefusalInfo,
   TutorChannelClientEvents,
   TutorChannelClientOptions,
   WebSocketConstructor,

@@ -50,10 +50,19 @@ export class WhiteboardSockets {
    * (CapacityError, 429) is refused here too when the token says who connects.
    */
   upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, sessionId: string): void {
-    const token = tokenFromRequest(request.headers.authorization, url);
+    const principal = this.check(request.headers.authorization, url, sessionId);
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, sessionId, principal));
+  }
+
+  /**
+   * The checks `upgrade` runs before the socket exists: the principal of a header or query token
+   * (undefined without one), or a thrown TutorboardError (401/403/429). A plain GET asks this too.
+   */
+  check(authorization: string | undefined, url: URL, sessionId: string): WhiteboardContext['principal'] {
+    const token = tokenFromRequest(authorization, url);
     const principal = token === undefined ? undefined : this.options.authenticator.authenticate(token, sessionId);
     if (principal) admit(this.options.registry, sessionId, principal, this.options.admission);
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, sessionId, principal));
+    return principal;
   }
 
   get size(): number {

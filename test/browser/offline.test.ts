@@ -1,11 +1,46 @@
 /**
  * Going offline in a real browser (context.setOffline): the page says so at once, drawing goes on
- * locally and merges when the network is back, and chat missed meanwhile is replayed (`since`).
+ * locally and merges when the network is back, chat missed meanwhile is replayed (`since`), and
+ * the page says "saving" until the server confirms that what was drawn offline is stored.
  */
+import { EventEmitter } from 'node:events';
+import type { Extension, beforeHandleMessagePayload } from '@hocuspocus/server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawStroke, join, launchBrowser, pickTool, ready, waitForShapes } from '../utils/browser.ts';
+import { documentUpdateOf } from '../../src/whiteboard/frames.ts';
+import { drawStroke, join, launchBrowser, pickTool, ready, waitForShapes, waitSynced } from '../utils/browser.ts';
 import { startServer } from '../utils/server.ts';
+import { nextEvent } from '../utils/waitFor.ts';
+
+/**
+ * Once armed, lets one whiteboard update through and holds the next ones (a slow database, a
+ * long queue) until released; a connection's frames are handled in order, so everything after
+ * a held update waits too. Runs after the update is logged, before Hocuspocus applies and acks it.
+ */
+class HoldUpdates extends EventEmitter<{ held: [] }> implements Extension {
+  extensionName = 'HoldUpdates';
+  private armed = false;
+  private passed = 0;
+  private readonly held: Array<() => void> = [];
+
+  arm(): void {
+    this.armed = true;
+  }
+
+  release(): void {
+    this.armed = false;
+    for (const resume of this.held.splice(0)) resume();
+  }
+
+  async beforeHandleMessage({ update }: beforeHandleMessagePayload): Promise<void> {
+    if (!this.armed || !documentUpdateOf(update)) return;
+    if (this.passed++ === 0) return;
+    await new Promise<void>((resolve) => {
+      this.held.push(resolve);
+      this.emit('held');
+    });
+  }
+}
 
 let browser: Browser;
 beforeAll(async () => {
@@ -59,5 +94,32 @@ describe('offline in the browser', () => {
     const texts = await ben.page.locator('.log .entry[data-kind="chat"] .text').allTextContents();
     expect(texts).toEqual(['first while you were away', 'second while you were away']);
     expect(await ben.page.locator('.log .entry', { hasText: 'no longer available' }).count()).toBe(0);
+  });
+
+  it('after a reconnect the board says "saving" until the server confirms the offline work is stored, whatever unsyncedChanges says', async () => {
+    const gate = new HoldUpdates();
+    const t = await startServer({}, { extensions: [gate] });
+    const ben = await join(browser, t.httpUrl('').replace(/\/$/, ''), { session: 'saving', name: 'Ben', role: 'student' });
+    await ben.context.setOffline(true);
+    await ben.page.locator('.status[data-state="offline"]').waitFor();
+    await pickTool(ben.page, 'rect');
+    for (const x of [100, 500, 900]) await drawStroke(ben.page, [[x, 100], [x + 200, 300]]);
+
+    gate.arm();
+    const held = nextEvent(gate, 'held', () => true, 10_000);
+    await ben.context.setOffline(false);
+    await held;
+    // The provider's counter, reset to 1 on the reconnect, is at 0 after the first acknowledgement.
+    await ben.page.waitForFunction(() => {
+      const provider = (window as unknown as { tutorboard: { provider: { isSynced: boolean; unsyncedChanges: number } } }).tutorboard.provider;
+      return provider.isSynced && provider.unsyncedChanges === 0;
+    });
+    expect(await ben.page.locator('.status').getAttribute('data-state')).toBe('saving');
+    const stored = () => t.server.hocuspocus.documents.get('saving')?.getMap('shapes').size ?? 0;
+    expect(stored()).toBeLessThan(3);
+
+    gate.release();
+    await waitSynced(ben.page);
+    expect(stored()).toBe(3);
   });
 });

@@ -53,7 +53,7 @@ describe('demo page in production', () => {
     await page.locator('.versions li[data-reason="manual"]').waitFor();
   });
 
-  it('an expired token is shown as refused, with the reason', async () => {
+  it('an expired token is shown as refused, with the reason, on the board and in the class panel', async () => {
     const t = await startServer({ NODE_ENV: 'production', DEMO: '1' });
     const base = t.httpUrl('').replace(/\/$/, '');
     const expired = jwt.sign({ sub: 'Sam', sid: 'prod', role: 'student', exp: Math.floor(Date.now() / 1000) - 60 }, testSecret);
@@ -61,5 +61,9 @@ describe('demo page in production', () => {
     const status = sam.page.locator('.status[data-state="refused"]');
     await status.waitFor();
     expect(await status.textContent()).toMatch(/Refused: .*expired/);
+    // The class channel's upgrade was refused too (a browser sees only 1006): the client asked why, and stopped.
+    await sam.page.locator('.log .entry', { hasText: /The class channel was refused: .*expired/ }).waitFor({ state: 'attached' });
+    expect(await sam.page.locator('.channel-state').getAttribute('data-state')).toBe('closed');
+    expect(await sam.page.evaluate(() => (window as unknown as { tutorboard: { channel: { state: string } } }).tutorboard.channel.state)).toBe('closed');
   });
 });

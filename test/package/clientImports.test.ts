@@ -39,9 +39,16 @@ describe('tutorboard/client', () => {
     const bare = [...modules].flatMap(([file, imports]) => imports.filter((s) => !s.startsWith('.')).map((s) => `${relative(root, file)} → ${s}`));
     expect(bare).toEqual([]);
     expect([...modules.keys()].map((file) => relative(root, file)).sort()).toEqual([
+      'src/client/Listeners.ts',
+      'src/client/Liveness.ts',
+      'src/client/RefusalCheck.ts',
+      'src/client/RoomView.ts',
       'src/client/TutorChannelClient.ts',
       'src/client/TutorChannelClientOptions.ts',
+      'src/client/closeCodes.ts',
       'src/client/index.ts',
+      'src/client/parseServerMessage.ts',
+      'src/client/watchNetwork.ts',
       'src/client/whenSaved.ts',
       'src/roles.ts',
       'src/tutor/protocol.ts',

@@ -62,16 +62,5 @@ describe('TutorChannelClient connect failures', () => {
     expect(() => new TutorChannelClient({ url: 'http://127.0.0.1:1/ws/v2/session/x', token: 't' })).toThrow(/ws:\/\/ or wss:\/\//);
     expect(() => new TutorChannelClient({ url: 'not a url', token: 't' })).toThrow(TypeError);
   });
-
-  it('reports a refused upgrade (401) on the global WebSocket as a close and keeps retrying with a fresh token', async () => {
-    const server = await startServer();
-    let asked = 0;
-    const client = newClient(server, 'refused', 'cli', {
-      WebSocket: globalThis.WebSocket,
-      token: () => (++asked < 3 ? 'not-a-token' : server.token({ sub: 'cli', sid: 'refused' })),
-    });
-    const [welcome] = await clientEvent(client, 'welcome');
-    expect(welcome.userId).toBe('cli');
-    expect(asked).toBe(3);
-  });
+  // Refused upgrades (401/403/429) and token functions: clientRefusals.test.ts.
 });

@@ -30,7 +30,7 @@ export class Classroom {
   readonly board: Board;
   readonly status: ConnectionStatus;
   private readonly socket: HocuspocusProviderWebsocket;
-  private readonly network = new NetworkWatch();
+  private readonly network: NetworkWatch;
   private readonly view: BoardView;
   private readonly cursors: Cursors;
   private readonly input: DrawingInput;
@@ -56,10 +56,9 @@ export class Classroom {
       url: `${wsBase}/ws/v2/session/${encodeURIComponent(sessionId)}`,
       token: () => tokens.token(),
       reconnect: { initialDelayMs: 300, maxDelayMs: 5000 },
-      WebSocket: this.network.WebSocket,
     });
-    this.status = new ConnectionStatus(this.provider);
-    this.network.watchProvider(this.provider, () => this.status.state !== 'refused');
+    this.status = new ConnectionStatus(this.provider, { readOnly });
+    this.network = new NetworkWatch(this.provider, () => this.status.state !== 'refused');
 
     this.board = new Board(this.doc, userId);
     this.view = new BoardView(this.board);

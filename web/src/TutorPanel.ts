@@ -108,6 +108,11 @@ export class TutorPanel {
         if (c.reconnecting) this.setState('reconnecting', navigator.onLine ? 'reconnecting…' : 'offline');
         else if (c.code !== 1000) this.setState('closed', `closed: ${c.reason || c.code}`);
       }),
+      // The server said why connects fail: for good (bad token) or for now (session full, restarting).
+      channel.on('refused', (r) => {
+        if (r.final) this.system(`The class channel was refused: ${r.message}`);
+        else this.setState('reconnecting', `waiting: ${r.message}`);
+      }),
     );
     this.refreshPresence();
   }
