@@ -104,11 +104,26 @@ export class Persistence extends Database implements Extension {
     }
   }
 
-  override async onLoadDocument(data: onLoadDocumentPayload): Promise<void> {
+  /**
+   * Loads straight into the new document: stored state, then the log, in one transaction. (The
+   * Database extension's way, via `read`, decodes everything twice: into a scratch document,
+   * re-encoded, then into this one.) Corrupt bytes fail the load, and Hocuspocus then discards
+   * the half-filled document, so nothing of it is ever stored.
+   */
+  override async onLoadDocument({ document, documentName }: onLoadDocumentPayload): Promise<void> {
     try {
-      await super.onLoadDocument(data);
+      const { state, updates } = this.store.load(documentName);
+      let bytes = state?.byteLength ?? 0;
+      document.transact(() => {
+        if (state) Y.applyUpdate(document, state);
+        for (const update of updates) {
+          Y.applyUpdate(document, update);
+          bytes += update.byteLength;
+        }
+      });
+      this.loadedBytes.set(documentName, bytes);
     } catch (error) {
-      this.logger?.error({ documentName: data.documentName, err: error }, 'document load failed; stored rows left untouched');
+      this.logger?.error({ documentName, err: new DocumentLoadError(documentName, error) }, 'document load failed; stored rows left untouched');
       // A plain object without `message`: Hocuspocus then skips its own console logging and
       // sends `reason` to the provider. The document is never created, so nothing empty is stored.
       throw { reason: documentLoadFailedReason };
