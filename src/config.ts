@@ -16,6 +16,8 @@ type Env = Record<string, string | undefined>;
 export interface Config {
   port: number;
   host: string;
+  /** Pending TCP connections the listening socket queues (the kernel caps it at net.core.somaxconn). */
+  listenBacklog: number;
   databasePath: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const config: Config = {
     port: int(env, 'PORT', 1234, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
+    listenBacklog: int(env, 'LISTEN_BACKLOG', 4096, 1, 65535),
     databasePath: str(env, 'DATABASE_PATH', './data/tutorboard.db'),
     logLevel: oneOf(env, 'LOG_LEVEL', levels, 'info'),
     mode: runMode,

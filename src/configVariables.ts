@@ -13,6 +13,7 @@ export interface ConfigVariable {
 export const configVariables: readonly ConfigVariable[] = [
   { name: 'PORT', default: '1234', meaning: 'HTTP/WebSocket port (0 picks a free one)' },
   { name: 'HOST', default: '0.0.0.0', meaning: 'interface to bind' },
+  { name: 'LISTEN_BACKLOG', default: '4096', meaning: 'pending TCP connections queued while the server accepts (capped by net.core.somaxconn)' },
   { name: 'DATABASE_PATH', default: './data/tutorboard.db', meaning: 'SQLite file (folder created if missing); the development secret is kept beside it' },
   { name: 'NODE_ENV', default: 'unset', meaning: 'development (= unset), test or production (requires JWT_SECRET or JWT_PUBLIC_KEY)' },
   { name: 'JWT_SECRET', default: 'unset', meaning: 'HS256 secret, at least 32 characters' },

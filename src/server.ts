@@ -163,7 +163,9 @@ export class TutorboardServer {
   async listen(port = this.config.port, host = this.config.host): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);
-      this.httpServer.listen(port, host, () => {
+      // A reconnect storm (every client of a restarted instance at once) overflows Node's default
+      // backlog of 511 and loses SYNs to retransmission delays; the kernel caps this at somaxconn.
+      this.httpServer.listen({ port, host, backlog: this.config.listenBacklog }, () => {
         this.httpServer.off('error', reject);
         resolve();
       });
