@@ -2,18 +2,12 @@
  * The class panel over TutorChannelClient in real Chromium windows: chat, hints (from the tutor
  * and from a backend), raised hands, and presence as windows come and go.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join, launchBrowser } from '../utils/browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { join, useBrowser } from '../utils/browser.ts';
 import { startServer } from '../utils/server.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function say(page: Page, text: string): Promise<void> {
   await page.locator('.composer-input').fill(text);
@@ -27,9 +21,9 @@ function people(page: Page): Promise<string[]> {
 describe('class panel in the browser', () => {
   it('chat and hints arrive, hints styled apart; a raised hand shows for the tutor, who can lower it', async () => {
     const t = await startServer();
-    const base = t.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'class', name: 'Ada', role: 'tutor' });
-    const ben = await join(browser, base, { session: 'class', name: 'Ben', role: 'student' });
+    const base = t.baseUrl;
+    const ada = await join(browser(), base, { session: 'class', name: 'Ada', role: 'tutor' });
+    const ben = await join(browser(), base, { session: 'class', name: 'Ben', role: 'student' });
 
     await say(ada.page, 'Welcome, Ben!');
     const chat = ben.page.locator('.log .entry[data-kind="chat"]', { hasText: 'Welcome, Ben!' });
@@ -69,14 +63,14 @@ describe('class panel in the browser', () => {
 
   it('presence lists show who is here with their role, and update when a window closes', async () => {
     const t = await startServer();
-    const base = t.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'presence', name: 'Ada', role: 'tutor' });
-    const ben = await join(browser, base, { session: 'presence', name: 'Ben', role: 'student' });
+    const base = t.baseUrl;
+    const ada = await join(browser(), base, { session: 'presence', name: 'Ada', role: 'tutor' });
+    const ben = await join(browser(), base, { session: 'presence', name: 'Ben', role: 'student' });
     // Cleo raises her hand before Olive arrives: Olive still learns about it.
-    const cleo = await join(browser, base, { session: 'presence', name: 'Cleo', role: 'student' });
+    const cleo = await join(browser(), base, { session: 'presence', name: 'Cleo', role: 'student' });
     await cleo.page.locator('[data-action="raise-hand"]').click();
     await ada.page.locator('.people li[data-user="Cleo"][data-hand="raised"]').waitFor();
-    const olive = await join(browser, base, { session: 'presence', name: 'Olive', role: 'observer' });
+    const olive = await join(browser(), base, { session: 'presence', name: 'Olive', role: 'observer' });
 
     const everyone = ['Ada:tutor', 'Ben:student', 'Cleo:student', 'Olive:observer'];
     for (const page of [ada.page, ben.page, olive.page]) {

@@ -5,10 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Extension, beforeHandleMessagePayload } from '@hocuspocus/server';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { documentUpdateOf } from '../../src/whiteboard/frames.ts';
-import { drawStroke, join, launchBrowser, pickTool, ready, waitForShapes, waitSynced } from '../utils/browser.ts';
+import { drawStroke, join, pickTool, ready, waitForShapes, waitSynced, useBrowser } from '../utils/browser.ts';
 import { startServer } from '../utils/server.ts';
 import { nextEvent } from '../utils/waitFor.ts';
 
@@ -42,20 +41,14 @@ class HoldUpdates extends EventEmitter<{ held: [] }> implements Extension {
   }
 }
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe('offline in the browser', () => {
   it('drawing offline merges with what others drew meanwhile, and chat missed offline is replayed (since)', async () => {
     const t = await startServer();
-    const base = t.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'offline', name: 'Ada', role: 'tutor' });
-    const ben = await join(browser, base, { session: 'offline', name: 'Ben', role: 'student' });
+    const base = t.baseUrl;
+    const ada = await join(browser(), base, { session: 'offline', name: 'Ada', role: 'tutor' });
+    const ben = await join(browser(), base, { session: 'offline', name: 'Ben', role: 'student' });
     await drawStroke(ada.page, [[100, 100], [300, 100]]);
     await waitForShapes(ben.page, 1);
 
@@ -99,7 +92,7 @@ describe('offline in the browser', () => {
   it('after a reconnect the board says "saving" until the server confirms the offline work is stored, whatever unsyncedChanges says', async () => {
     const gate = new HoldUpdates();
     const t = await startServer({}, { extensions: [gate] });
-    const ben = await join(browser, t.httpUrl('').replace(/\/$/, ''), { session: 'saving', name: 'Ben', role: 'student' });
+    const ben = await join(browser(), t.baseUrl, { session: 'saving', name: 'Ben', role: 'student' });
     await ben.context.setOffline(true);
     await ben.page.locator('.status[data-state="offline"]').waitFor();
     await pickTool(ben.page, 'rect');

@@ -2,25 +2,18 @@
  * A phone-sized window with touch input: drawing with a finger reaches a desktop window, the
  * toolbar fits, and the class panel folds into a sheet with an unread badge.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join, launchBrowser, touchStroke, waitForShapes } from '../utils/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { join, touchStroke, waitForShapes, useBrowser } from '../utils/browser.ts';
 import { startServer } from '../utils/server.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe('phone', () => {
   it('draws with touch, fits a phone screen, and folds the class panel away with an unread count', async () => {
     const t = await startServer();
-    const base = t.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'phone', name: 'Ada', role: 'tutor' });
-    const sam = await join(browser, base, { session: 'phone', name: 'Sam', role: 'student', mobile: true });
+    const base = t.baseUrl;
+    const ada = await join(browser(), base, { session: 'phone', name: 'Ada', role: 'tutor' });
+    const sam = await join(browser(), base, { session: 'phone', name: 'Sam', role: 'student', mobile: true });
 
     await touchStroke(sam, [[300, 300], [500, 400], [700, 350], [900, 500]]);
     await waitForShapes(ada.page, 1);

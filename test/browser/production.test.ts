@@ -2,30 +2,23 @@
  * The demo in production (NODE_ENV=production, DEMO=1): no development tokens, so the page joins
  * with a pasted token or one in the address fragment, and a refused token is shown as refused.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawStroke, join, launchBrowser, ready, waitForShapes } from '../utils/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { drawStroke, join, ready, waitForShapes, useBrowser } from '../utils/browser.ts';
 import { registerCleanup } from '../utils/cleanup.ts';
 import { startServer, testSecret } from '../utils/server.ts';
 import jwt from 'jsonwebtoken';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe('demo page in production', () => {
   it('joins with a pasted token or one in the fragment, which then leaves the address bar; versions use a pasted admin token', async () => {
     const t = await startServer({ NODE_ENV: 'production', DEMO: '1' });
-    const base = t.httpUrl('').replace(/\/$/, '');
+    const base = t.baseUrl;
     const tutorToken = t.token({ sub: 'Ms Rivera', sid: 'prod', role: 'tutor' });
     const adminToken = t.token({ sub: 'Ms Rivera', sid: 'prod', role: 'admin' });
 
     // The form asks for a token; name and role come from it.
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     registerCleanup(() => context.close());
     const page = await context.newPage();
     await page.goto(`${base}/?session=prod`);
@@ -35,7 +28,7 @@ describe('demo page in production', () => {
     expect(await page.locator('.me').textContent()).toBe('Ms Rivera · tutor');
     await drawStroke(page, [[100, 100], [500, 500]]);
 
-    const student = await join(browser, base, {
+    const student = await join(browser(), base, {
       session: 'prod',
       name: 'ignored',
       role: 'observer',
@@ -55,9 +48,9 @@ describe('demo page in production', () => {
 
   it('an expired token is shown as refused, with the reason, on the board and in the class panel', async () => {
     const t = await startServer({ NODE_ENV: 'production', DEMO: '1' });
-    const base = t.httpUrl('').replace(/\/$/, '');
+    const base = t.baseUrl;
     const expired = jwt.sign({ sub: 'Sam', sid: 'prod', role: 'student', exp: Math.floor(Date.now() / 1000) - 60 }, testSecret);
-    const sam = await join(browser, base, { session: 'prod', name: 'Sam', role: 'student', hash: `#token=${expired}`, waitReady: false });
+    const sam = await join(browser(), base, { session: 'prod', name: 'Sam', role: 'student', hash: `#token=${expired}`, waitReady: false });
     const status = sam.page.locator('.status[data-state="refused"]');
     await status.waitFor();
     expect(await status.textContent()).toMatch(/Refused: .*expired/);

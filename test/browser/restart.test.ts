@@ -3,25 +3,18 @@
  * HocuspocusProvider and TutorChannelClient reconnect on their own, the board is still there,
  * and the channel resumes with `?since=`/`epoch` (the restarted room says what was lost).
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channelInfo, drawStroke, join, launchBrowser, ready, waitForShapes, waitSynced } from '../utils/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { channelInfo, drawStroke, join, ready, waitForShapes, waitSynced, useBrowser } from '../utils/browser.ts';
 import { startServer } from '../utils/server.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe('server restart under open windows', () => {
   it('the page reconnects, keeps the board, and the class channel resumes', async () => {
     const first = await startServer();
-    const base = first.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'restart', name: 'Ada', role: 'tutor' });
-    const ben = await join(browser, base, { session: 'restart', name: 'Ben', role: 'student' });
+    const base = first.baseUrl;
+    const ada = await join(browser(), base, { session: 'restart', name: 'Ada', role: 'tutor' });
+    const ben = await join(browser(), base, { session: 'restart', name: 'Ben', role: 'student' });
     await drawStroke(ada.page, [[100, 100], [600, 400]]);
     await waitForShapes(ben.page, 1);
     await waitSynced(ada.page);

@@ -2,18 +2,12 @@
  * The tutor's versions drawer in real Chromium windows: save a version, restore it (both boards
  * change and the class hears about it), undo the restore.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawStroke, join, launchBrowser, pickTool, waitForShapes, waitSynced } from '../utils/browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { drawStroke, join, pickTool, waitForShapes, waitSynced, useBrowser } from '../utils/browser.ts';
 import { startServer } from '../utils/server.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 function kinds(page: Page): Promise<string[]> {
   return page.locator('svg.board [data-shape-id]').evaluateAll((els) => els.map((el) => el.getAttribute('data-kind')!).sort());
@@ -22,9 +16,9 @@ function kinds(page: Page): Promise<string[]> {
 describe('versions drawer in the browser', () => {
   it('a restore changes every board and announces itself; undo restore brings the board back', async () => {
     const t = await startServer();
-    const base = t.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'versions', name: 'Ada', role: 'tutor' });
-    const ben = await join(browser, base, { session: 'versions', name: 'Ben', role: 'student' });
+    const base = t.baseUrl;
+    const ada = await join(browser(), base, { session: 'versions', name: 'Ada', role: 'tutor' });
+    const ben = await join(browser(), base, { session: 'versions', name: 'Ben', role: 'student' });
     expect(await ben.page.locator('[data-action="versions"]').count()).toBe(0); // tutors only
 
     await drawStroke(ada.page, [[100, 100], [500, 300]]);

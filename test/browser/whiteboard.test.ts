@@ -2,18 +2,12 @@
  * The whiteboard in two (or three) real Chromium windows on one server: strokes and shapes drawn
  * with the mouse, live cursors, undo scoped to one's own edits, observers, and persistence.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawStroke, hover, join, launchBrowser, pickTool, ready, shapeCount, waitForShapes, waitSynced } from '../utils/browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { drawStroke, hover, join, pickTool, ready, shapeCount, waitForShapes, waitSynced, useBrowser } from '../utils/browser.ts';
 import { startServer } from '../utils/server.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** The path data of every shape, by id. */
 function paths(page: Page): Promise<Record<string, string>> {
@@ -23,9 +17,9 @@ function paths(page: Page): Promise<Record<string, string>> {
 describe('whiteboard in the browser', () => {
   it('a stroke and shapes drawn with the mouse in one window appear in the other, the eraser removes them everywhere, cursors follow', async () => {
     const t = await startServer();
-    const base = t.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'draw', name: 'Ada', role: 'tutor' });
-    const ben = await join(browser, base, { session: 'draw', name: 'Ben', role: 'student' });
+    const base = t.baseUrl;
+    const ada = await join(browser(), base, { session: 'draw', name: 'Ada', role: 'tutor' });
+    const ben = await join(browser(), base, { session: 'draw', name: 'Ben', role: 'student' });
 
     await drawStroke(ada.page, [[200, 300], [300, 220], [420, 320], [520, 260]]);
     await waitForShapes(ben.page, 1);
@@ -66,9 +60,9 @@ describe('whiteboard in the browser', () => {
 
   it('undo and redo (keyboard and buttons) take back only this window\'s own strokes', async () => {
     const t = await startServer();
-    const base = t.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'undo', name: 'Ada', role: 'tutor' });
-    const ben = await join(browser, base, { session: 'undo', name: 'Ben', role: 'student' });
+    const base = t.baseUrl;
+    const ada = await join(browser(), base, { session: 'undo', name: 'Ada', role: 'tutor' });
+    const ben = await join(browser(), base, { session: 'undo', name: 'Ben', role: 'student' });
     await drawStroke(ada.page, [[100, 100], [300, 150]]);
     await drawStroke(ben.page, [[100, 600], [300, 650]]);
     await drawStroke(ada.page, [[100, 300], [300, 350]]);
@@ -88,9 +82,9 @@ describe('whiteboard in the browser', () => {
 
   it('an observer sees everything live and cannot draw; the page says so', async () => {
     const t = await startServer();
-    const base = t.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'observe', name: 'Ada', role: 'tutor' });
-    const olive = await join(browser, base, { session: 'observe', name: 'Olive', role: 'observer' });
+    const base = t.baseUrl;
+    const ada = await join(browser(), base, { session: 'observe', name: 'Ada', role: 'tutor' });
+    const olive = await join(browser(), base, { session: 'observe', name: 'Olive', role: 'observer' });
     expect(await olive.page.locator('.toolbar').count()).toBe(0);
     await olive.page.locator('.observer-banner', { hasText: 'cannot draw' }).waitFor();
 
@@ -108,8 +102,8 @@ describe('whiteboard in the browser', () => {
 
   it('a reload keeps the board (stored on the server), and the link joins directly', async () => {
     const t = await startServer();
-    const base = t.httpUrl('').replace(/\/$/, '');
-    const ada = await join(browser, base, { session: 'reload', name: 'Ada', role: 'tutor' });
+    const base = t.baseUrl;
+    const ada = await join(browser(), base, { session: 'reload', name: 'Ada', role: 'tutor' });
     await drawStroke(ada.page, [[100, 100], [400, 300], [700, 200]]);
     await pickTool(ada.page, 'ellipse');
     await drawStroke(ada.page, [[900, 300], [1300, 700]]);

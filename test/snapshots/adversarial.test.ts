@@ -182,7 +182,7 @@ describe('snapshots: adversarial use', () => {
     });
     const id = (await api(t, 'POST', '/api/sessions/rt/snapshots')).body.id;
     const file = join(t.dir, 'rt.yjs');
-    const env = { DATABASE_PATH: t.databasePath, JWT_SECRET: testSecret, TUTORBOARD_URL: t.httpUrl('').replace(/\/$/, '') };
+    const env = { DATABASE_PATH: t.databasePath, JWT_SECRET: testSecret, TUTORBOARD_URL: t.baseUrl };
     expect((await runCli(['export', 'rt', String(id), '--format', 'yjs', '--out', file], env)).code).toBe(0);
     const copy = new Y.Doc();
     Y.applyUpdate(copy, new Uint8Array(readFileSync(file)));
@@ -197,7 +197,7 @@ describe('snapshots: adversarial use', () => {
     void privateKey;
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const t = await startServer({ JWT_SECRET: '', JWT_PUBLIC_KEY: pem });
-    const env = { DATABASE_PATH: t.databasePath, JWT_PUBLIC_KEY: pem, TUTORBOARD_URL: t.httpUrl('').replace(/\/$/, '') };
+    const env = { DATABASE_PATH: t.databasePath, JWT_PUBLIC_KEY: pem, TUTORBOARD_URL: t.baseUrl };
     const online = await runCli(['list', 'pk'], env);
     expect(online.code).toBe(1);
     expect(online.stderr).toMatch(/cannot mint an admin token: JWT_PUBLIC_KEY can only verify/);

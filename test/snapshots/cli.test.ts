@@ -7,7 +7,7 @@ import { docMatches } from '../utils/provider.ts';
 import { startServer, tempDir, testSecret, type TestServer } from '../utils/server.ts';
 
 function cliEnv(t: TestServer, extra: Record<string, string> = {}): Record<string, string> {
-  return { DATABASE_PATH: t.databasePath, JWT_SECRET: testSecret, TUTORBOARD_URL: t.httpUrl('').replace(/\/$/, ''), ...extra };
+  return { DATABASE_PATH: t.databasePath, JWT_SECRET: testSecret, TUTORBOARD_URL: t.baseUrl, ...extra };
 }
 
 // Each test runs the real CLI many times (a process each): on a loaded 2-core machine that takes a while.
@@ -137,7 +137,7 @@ describe('tutorboard snapshots: what the CLI says', () => {
   it('run where the development secret is not (another folder): says where it looked, creates nothing, never blames JWT_SECRET', async () => {
     const t = await startServer();
     const elsewhere = tempDir();
-    const env = { DATABASE_PATH: join(elsewhere, 'data', 'tutorboard.db'), JWT_SECRET: '', TUTORBOARD_URL: t.httpUrl('').replace(/\/$/, '') };
+    const env = { DATABASE_PATH: join(elsewhere, 'data', 'tutorboard.db'), JWT_SECRET: '', TUTORBOARD_URL: t.baseUrl };
     const missing = await runCli(['list', 'lesson'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);

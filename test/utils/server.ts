@@ -23,6 +23,8 @@ export interface TestServer {
   logs: Array<Record<string, unknown>>;
   /** The raw log output, to check that nothing secret was written. */
   rawLogs: () => string;
+  /** `http://127.0.0.1:PORT`, no trailing slash (for TUTORBOARD_URL and the demo page). */
+  baseUrl: string;
   httpUrl(path?: string): string;
   whiteboardUrl(sessionId: string): string;
   tutorUrl(sessionId: string, query?: Record<string, string>): string;
@@ -74,6 +76,7 @@ export async function startServer(
     databasePath,
     logs,
     rawLogs: () => raw,
+    baseUrl: `http://127.0.0.1:${port}`,
     httpUrl: (path = '/') => `http://127.0.0.1:${port}${path}`,
     whiteboardUrl: (sessionId) => `ws://127.0.0.1:${port}/ws/v2/session/${sessionId}/whiteboard`,
     tutorUrl: (sessionId, query) =>
