@@ -38,6 +38,7 @@ describe('phone', () => {
     await ada.page.locator('.composer-input').press('Enter');
     await sam.page.locator('.panel-toggle .badge', { hasText: '1' }).waitFor();
     await sam.page.locator('[data-action="toggle-panel"]').tap();
+    await sam.page.locator('.app[data-panel="open"] .panel').waitFor();
     await sam.page.locator('.log .entry', { hasText: 'Nice curve!' }).waitFor();
     expect(await sam.page.locator('.panel-toggle .badge').isVisible()).toBe(false);
   });
