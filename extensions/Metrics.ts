@@ -27,6 +27,10 @@ export interface MetricsSources {
   snapshots?: Pick<EventEmitter, 'on' | 'off'>;
   /** Failed writes by operation, and whether storage takes writes now. */
   storageHealth?: { readonly errors: ReadonlyMap<string, number>; readonly ok: boolean };
+  /** With REDIS_URL: whether Redis is reachable (present at construction, or no gauge is registered). */
+  redisHealth?: { readonly up: boolean };
+  /** Names this instance and, in a cluster, the instances it sees alive. */
+  bus?: { readonly instanceId: string; readonly shared: boolean; instances(): string[] };
 }
 
 export interface MetricsConfiguration {
@@ -231,6 +235,34 @@ export class Metrics implements Extension {
         this.set(sources.storageHealth?.ok === false ? 0 : 1);
       },
     });
+    if (sources.bus) {
+      new Gauge({ name: name('instance_info'), help: 'Always 1; instance_id names this instance (INSTANCE_ID).', labelNames: ['instance_id'], registers }).set(
+        { instance_id: sources.bus.instanceId },
+        1,
+      );
+    }
+    if (sources.redisHealth) {
+      const health = sources.redisHealth;
+      new Gauge({
+        name: name('redis_up'),
+        help: '1 while every Redis connection of this instance works, 0 during an outage (rooms then serve local members only).',
+        registers,
+        collect() {
+          this.set(health.up ? 1 : 0);
+        },
+      });
+    }
+    if (sources.bus?.shared) {
+      const bus = sources.bus;
+      new Gauge({
+        name: name('cluster_instances'),
+        help: 'Instances with a fresh heartbeat in Redis, this one included, as this instance last saw them.',
+        registers,
+        collect() {
+          this.set(bus.instances().length);
+        },
+      });
+    }
     this.updatesRefused = new Counter({
       name: name('whiteboard_updates_refused_total'),
       help: 'Whiteboard updates neither applied nor acknowledged, by reason (storage_unavailable, invalid_update, board_too_large).',

@@ -6,6 +6,9 @@
 import type { Extension, Hocuspocus, onConfigurePayload, onRequestPayload } from '@hocuspocus/server';
 import type * as Y from 'yjs';
 import type { Authenticator } from '../src/auth.ts';
+import { ClusterAdmin, type LocalSessions } from '../src/cluster/ClusterAdmin.ts';
+import type { ClusterBus } from '../src/cluster/ClusterBus.ts';
+import type { RedisStatus } from '../src/cluster/RedisHealth.ts';
 import { NotFoundError } from '../src/errors.ts';
 import { handleAdminRequest, type AdminTarget } from '../src/http/adminRoutes.ts';
 import { handleOpsRequest, type OpsTarget } from '../src/http/opsRoutes.ts';
@@ -19,10 +22,14 @@ export interface OperationsServer {
   readonly authenticator: Authenticator;
   readonly registry: ConnectionRegistry;
   readonly logger: Logger;
-  readonly store: { pending(name: string): { updates: number; bytes: number } };
+  readonly store: { pending(name: string): { updates: number; bytes: number } | Promise<{ updates: number; bytes: number }> };
   readonly storageHealth: OpsTarget['storage'];
-  readonly persistence: { flush(name: string, document: Y.Doc): void };
-  readonly tutor: AdminTarget['tutor'];
+  readonly persistence: { flush(name: string, document: Y.Doc): void | Promise<void> };
+  readonly tutor: AdminTarget['tutor'] & LocalSessions['tutor'];
+  /** What crosses instances: the admin API asks every instance through it. */
+  readonly bus: ClusterBus;
+  /** Set with REDIS_URL: `/ready` shows it (and stays 200 while Redis is down). */
+  readonly redisHealth?: { status(): RedisStatus };
   readonly metrics: { scrape(): Promise<{ contentType: string; body: string }> };
 }
 
@@ -47,6 +54,7 @@ export class OperationsApi implements Extension {
   priority = 900;
   private readonly ops: OpsTarget;
   private readonly admin: AdminTarget;
+  private readonly cluster: ClusterAdmin;
   private instance: Hocuspocus | undefined;
 
   constructor(configuration: Pick<OperationsApiConfiguration, 'server'> & Partial<OperationsApiConfiguration>) {
@@ -58,31 +66,35 @@ export class OperationsApi implements Extension {
         return server.isShuttingDown;
       },
       storage: server.storageHealth,
+      redis: server.redisHealth ? () => server.redisHealth!.status() : undefined,
       metricsToken,
       scrapeMetrics: async () => {
         if (!metricsEnabled) throw new NotFoundError('metrics are turned off in this server', 'metrics_disabled');
         return server.metrics.scrape();
       },
     };
-    this.admin = {
-      authenticator: server.authenticator,
+    this.cluster = new ClusterAdmin(server.bus, {
       registry: server.registry,
-      logger: server.logger,
       tutor: server.tutor,
       loadedDocuments: () => documents().keys(),
       isDocumentLoaded: (name) => documents().has(name),
       pending: (name) => server.store.pending(name),
-      flush: (name) => {
+      flush: async (name) => {
         const document = documents().get(name);
         if (!document) return false;
-        server.persistence.flush(name, document);
+        await server.persistence.flush(name, document);
         return true;
       },
-    };
+    });
+    this.admin = { authenticator: server.authenticator, logger: server.logger, cluster: this.cluster, tutor: server.tutor };
   }
 
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {
     this.instance = instance;
+  }
+
+  async onDestroy(): Promise<void> {
+    this.cluster.dispose();
   }
 
   async onRequest({ request, response }: onRequestPayload): Promise<void> {

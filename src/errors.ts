@@ -57,6 +57,13 @@ export class CapacityError extends TutorboardError {
   }
 }
 
+/** Part of the cluster did not answer, so the request cannot be answered truthfully; retry later. */
+export class UnavailableError extends TutorboardError {
+  constructor(message: string, code = 'instances_unreachable') {
+    super(message, code, 503, CloseCode.TryAgainLater);
+  }
+}
+
 /** Stored bytes of a document could not be decoded. The rows are left as they are. */
 export class DocumentLoadError extends TutorboardError {
   constructor(documentName: string, cause: unknown) {

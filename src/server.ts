@@ -9,6 +9,10 @@ import type { Duplex } from 'node:stream';
 import { Hocuspocus, type Extension } from '@hocuspocus/server';
 import { admit } from './admission.ts';
 import { Authenticator } from './auth.ts';
+import type { ClusterBus } from './cluster/ClusterBus.ts';
+import { LocalBus } from './cluster/LocalBus.ts';
+import { RedisBus } from './cluster/RedisBus.ts';
+import { RedisHealth } from './cluster/RedisHealth.ts';
 import { CloseCode } from './closeCodes.ts';
 import type { Config } from './config.ts';
 import { ConnectionLog } from './ConnectionLog.ts';
@@ -58,6 +62,10 @@ export class TutorboardServer {
   readonly durableUpdates: DurableUpdates;
   readonly snapshots: Snapshots;
   readonly tutor: TutorChannel;
+  /** What crosses instances (tutor rooms, admin questions): Redis with REDIS_URL, else this process. */
+  readonly bus: ClusterBus;
+  /** Whether Redis is reachable, with REDIS_URL; other Redis users report into it too. */
+  readonly redisHealth: RedisHealth | undefined;
   readonly hocuspocus: Hocuspocus<WhiteboardContext>;
   readonly httpServer: HttpServer;
   private readonly whiteboard: WhiteboardSockets;
@@ -71,7 +79,14 @@ export class TutorboardServer {
 
   constructor(config: Readonly<Config>, options: ServerOptions = {}) {
     this.config = config;
-    this.logger = options.logger ?? createLogger({ level: config.logLevel });
+    const logger = options.logger ?? createLogger({ level: config.logLevel });
+    // In a cluster every line names its instance.
+    this.logger = config.redisUrl ? logger.child({ instanceId: config.instanceId }) : logger;
+    this.redisHealth = config.redisUrl ? new RedisHealth({ logger: this.logger }) : undefined;
+    this.bus =
+      config.redisUrl && this.redisHealth
+        ? new RedisBus({ url: config.redisUrl, instanceId: config.instanceId, instanceTtlMs: config.instanceTtlMs, logger: this.logger, health: this.redisHealth })
+        : new LocalBus({ instanceId: config.instanceId, logger: this.logger });
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
     this.store = new SqliteStore(config.databasePath, {
       synchronous: config.sqliteSynchronous,
@@ -109,6 +124,7 @@ export class TutorboardServer {
       logger: this.logger,
       ...config.tutor,
       admit: (sessionId, principal) => admit(this.registry, sessionId, principal, config.admission),
+      rooms: (roomOptions) => this.bus.tutorRooms(roomOptions),
     });
     this.hocuspocus = new Hocuspocus<WhiteboardContext>({
       name: 'tutorboard',
@@ -161,6 +177,8 @@ export class TutorboardServer {
 
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   async listen(port = this.config.port, host = this.config.host): Promise<number> {
+    // Before the first client: its room is then shared from the start (bounded: Redis may be away).
+    await this.bus.start();
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);
       // A reconnect storm (every client of a restarted instance at once) overflows Node's default
@@ -176,7 +194,7 @@ export class TutorboardServer {
     const leaseOptions = { url: leaseUrl(address, bound), intervalMs: this.config.serverLeaseIntervalMs, logger: this.logger };
     this.lease = ServerLease.acquire(this.store.db, leaseOptions);
     await this.hocuspocus.hooks('onListen', { instance: this.hocuspocus, configuration: this.hocuspocus.configuration, port: bound });
-    this.logger.info({ event: 'listening', host, port: bound, databasePath: this.config.databasePath }, 'tutorboard listening');
+    this.logger.info({ event: 'listening', host, port: bound, databasePath: this.config.databasePath, instanceId: this.config.instanceId }, 'tutorboard listening');
     return bound;
   }
 
@@ -331,6 +349,8 @@ export class TutorboardServer {
       // A drain delay longer than the timeout must still leave clients a restart code, not a reset.
       this.closeSockets();
     }
+    // The last leaves reach Redis, then this instance leaves the cluster (its members with it).
+    await this.bus.close();
     this.flushLoadedDocuments();
     // Only now may the offline CLI write: the final compaction above would have trimmed its edits.
     this.lease?.release();

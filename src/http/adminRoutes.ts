@@ -13,37 +13,30 @@
  *
  * Any other path returns false (`…/snapshots` belongs to the snapshot API). Authentication is
  * checked before the session is looked up, so nobody learns which sessions exist without a token.
+ * With REDIS_URL every answer covers every instance (src/cluster/ClusterAdmin.ts); answers that
+ * asked the cluster say which instances answered and which did not (`instances`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth.ts';
-import { CloseCode } from '../closeCodes.ts';
-import { BadRequestError, NotFoundError, TutorboardError } from '../errors.ts';
+import { adminCloseReason, type ClusterAdmin, type ClusterConnection } from '../cluster/ClusterAdmin.ts';
+import { BadRequestError, TutorboardError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { ConnectionInfo, ConnectionRegistry, ConnectionType } from '../registry.ts';
 import { assertSessionId, requestUrl } from '../routes.ts';
 import { maxTypeLength, serverMessageTypes, type OutgoingMessage, type Sender } from '../tutor/protocol.ts';
 import { adminPrincipal, matchPath, readJsonBody, sendError, sendJson } from './json.ts';
 
+export { adminCloseReason };
+
 export interface AdminTarget {
   readonly authenticator: Authenticator;
-  readonly registry: ConnectionRegistry;
   readonly logger: Logger;
-  /** Names of the whiteboard documents in memory. */
-  loadedDocuments(): Iterable<string>;
-  isDocumentLoaded(sessionId: string): boolean;
-  /** What of a document lives only in the update log (not compacted yet). */
-  pending(sessionId: string): { updates: number; bytes: number };
-  /** Compacts a loaded document; false when it is not loaded. */
-  flush(sessionId: string): boolean;
+  /** Sessions, connections and documents of every instance (this one alone without REDIS_URL). */
+  readonly cluster: ClusterAdmin;
   readonly tutor: {
-    publish(sessionId: string, message: OutgoingMessage, from: Sender): number;
-    hasRoom(sessionId: string): boolean;
-    roomSessionIds(): Iterable<string>;
+    /** Resolves with how many connections, on every instance, the message is for. */
+    publishCounted(sessionId: string, message: OutgoingMessage, from: Sender): Promise<number>;
   };
 }
-
-/** The reason kicked and closed clients receive with close code 4403. */
-export const adminCloseReason = 'closed by an administrator';
 
 const routes = {
   list: '/api/sessions',
@@ -90,59 +83,47 @@ export async function handleAdminRequest(request: IncomingMessage, response: Ser
 
 async function listSessions(request: IncomingMessage, target: AdminTarget): Promise<[number, unknown]> {
   const principal = adminPrincipal(request, target.authenticator);
-  const counts = new Map<string, Record<ConnectionType, number>>();
-  for (const summary of target.registry.sessions()) counts.set(summary.sessionId, summary.connections);
-  for (const name of target.loadedDocuments()) if (!counts.has(name)) counts.set(name, { tutor: 0, whiteboard: 0 });
-  for (const name of target.tutor.roomSessionIds()) if (!counts.has(name)) counts.set(name, { tutor: 0, whiteboard: 0 });
-  const sessions = [...counts]
-    .filter(([sessionId]) => principal.sessionScope === '*' || principal.sessionScope === sessionId)
-    .map(([sessionId, connections]) => ({ sessionId, connections, document: documentState(target, sessionId) }));
-  return [200, { sessions }];
+  const { sessions, instances } = await target.cluster.sessions();
+  const visible = sessions.filter(({ sessionId }) => principal.sessionScope === '*' || principal.sessionScope === sessionId);
+  return [200, { sessions: visible, instances }];
 }
 
 async function showSession(request: IncomingMessage, target: AdminTarget, { sessionId }: Record<string, string>): Promise<[number, unknown]> {
   adminPrincipal(request, target.authenticator, sessionId);
-  requireKnownSession(target, sessionId);
-  const connections = target.registry.session(sessionId).map(connectionJson);
-  return [200, { sessionId, connections, document: documentState(target, sessionId) }];
+  const { connections, document, instances } = await target.cluster.session(sessionId);
+  return [200, { sessionId, connections: connections.map(connectionJson), document, instances }];
 }
 
 async function closeConnection(request: IncomingMessage, target: AdminTarget, params: Record<string, string>): Promise<[number, unknown]> {
   const principal = adminPrincipal(request, target.authenticator, params.sessionId);
   const { sessionId, connectionId } = params;
-  requireKnownSession(target, sessionId);
-  if (!target.registry.close(sessionId, connectionId, CloseCode.Forbidden, adminCloseReason)) {
-    throw new NotFoundError(`no connection "${connectionId}" in session "${sessionId}"`, 'connection_not_found');
-  }
+  const { instances } = await target.cluster.close(sessionId, connectionId);
   target.logger.info({ event: 'admin_close', sessionId, connectionId, by: principal.userId }, 'connection closed by an administrator');
-  return [200, { closed: [connectionId] }];
+  return [200, { closed: [connectionId], instances }];
 }
 
 async function kickUser(request: IncomingMessage, target: AdminTarget, { sessionId }: Record<string, string>): Promise<[number, unknown]> {
   const principal = adminPrincipal(request, target.authenticator, sessionId);
   const body = await readJsonBody(request);
   if (typeof body.userId !== 'string' || body.userId === '') throw new BadRequestError('body needs a non-empty string "userId"', 'invalid_user_id');
-  requireKnownSession(target, sessionId);
   const userId = body.userId;
-  const closed = target.registry.session(sessionId).filter((c) => c.userId === userId).map((c) => c.connectionId);
-  target.registry.closeUser(sessionId, userId, CloseCode.Forbidden, adminCloseReason);
+  const { closed, instances } = await target.cluster.kick(sessionId, userId);
   target.logger.info({ event: 'admin_kick', sessionId, userId, closed: closed.length, by: principal.userId }, 'user kicked by an administrator');
-  return [200, { userId, closed }];
+  return [200, { userId, closed, instances }];
 }
 
 async function publishMessage(request: IncomingMessage, target: AdminTarget, { sessionId }: Record<string, string>): Promise<[number, unknown]> {
   const principal = adminPrincipal(request, target.authenticator, sessionId);
   const message = parseServiceMessage(await readJsonBody(request));
-  requireKnownSession(target, sessionId);
-  const delivered = target.tutor.publish(sessionId, message, { userId: principal.userId, role: 'service' });
+  await target.cluster.requireKnown(sessionId);
+  const delivered = await target.tutor.publishCounted(sessionId, message, { userId: principal.userId, role: 'service' });
   return [202, { delivered }];
 }
 
 async function flushDocument(request: IncomingMessage, target: AdminTarget, { sessionId }: Record<string, string>): Promise<[number, unknown]> {
   adminPrincipal(request, target.authenticator, sessionId);
-  requireKnownSession(target, sessionId);
-  const flushed = target.flush(sessionId);
-  return [200, { sessionId, flushed, document: documentState(target, sessionId) }];
+  const { flushed, document, instances } = await target.cluster.flush(sessionId);
+  return [200, { sessionId, flushed, document, instances }];
 }
 
 /** A message a backend may put into a room: like a client's, minus the server's own types. */
@@ -157,17 +138,7 @@ export function parseServiceMessage(body: Record<string, unknown>): OutgoingMess
   return body as OutgoingMessage;
 }
 
-function requireKnownSession(target: AdminTarget, sessionId: string): void {
-  if (target.registry.hasSession(sessionId) || target.isDocumentLoaded(sessionId) || target.tutor.hasRoom(sessionId)) return;
-  throw new NotFoundError(`no active session "${sessionId}"`, 'session_not_found');
-}
-
-function documentState(target: AdminTarget, sessionId: string): { loaded: boolean; unsavedUpdates: number; unsavedBytes: number } {
-  const { updates, bytes } = target.pending(sessionId);
-  return { loaded: target.isDocumentLoaded(sessionId), unsavedUpdates: updates, unsavedBytes: bytes };
-}
-
-function connectionJson(connection: ConnectionInfo): Record<string, unknown> {
+function connectionJson(connection: ClusterConnection): Record<string, unknown> {
   return {
     ...connection,
     connectedAt: new Date(connection.connectedAt).toISOString(),

@@ -2,13 +2,17 @@
  * The probes and the scrape endpoint:
  *
  *   GET /health   liveness: 200 while the process runs
- *   GET /ready    readiness: 200 only when SQLite takes a committed write, the disk has room and no shutdown has begun
+ *   GET /ready    readiness: 200 only when SQLite takes a committed write, the disk has room and no shutdown has begun;
+ *                 with REDIS_URL its body says whether Redis is reachable (`redis`), but a Redis outage
+ *                 keeps it 200: every instance serves its own clients, and a load balancer must not
+ *                 take all of them out at once
  *   GET /metrics  Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <it>`
  *
  * Returns false for any other request, so the next handler gets it.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RedisStatus } from '../cluster/RedisHealth.ts';
 import { UnauthorizedError } from '../errors.ts';
 import { requestUrl } from '../routes.ts';
 import { version } from '../version.ts';
@@ -20,6 +24,8 @@ export interface OpsTarget {
   readonly isShuttingDown: boolean;
   /** Runs the storage probe (a committed write and a free-space check) and says what failed. */
   readonly storage: { check(): boolean; readonly failure: { operation: string; code: string; message: string; since: number } | undefined };
+  /** Redis's state, with REDIS_URL; shown by `/ready`, never a reason to fail it. */
+  readonly redis?: () => RedisStatus;
   readonly metricsToken: string | undefined;
   scrapeMetrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -37,8 +43,9 @@ export async function handleOpsRequest(request: IncomingMessage, response: Serve
     } else if (pathname === '/ready') {
       const reason = notReadyReason(target);
       const storage = reason === 'storage_not_writable' ? target.storage.failure : undefined;
-      if (reason) sendJson(response, 503, { status: 'unavailable', reason, ...(storage ? { storage } : {}) }, { 'Retry-After': '5' });
-      else sendJson(response, 200, { status: 'ready' });
+      const redis = target.redis ? { redis: target.redis() } : {};
+      if (reason) sendJson(response, 503, { status: 'unavailable', reason, ...(storage ? { storage } : {}), ...redis }, { 'Retry-After': '5' });
+      else sendJson(response, 200, { status: 'ready', ...redis });
     } else {
       checkMetricsToken(request, target.metricsToken);
       const { contentType, body } = await target.scrapeMetrics();

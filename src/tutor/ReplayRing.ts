@@ -57,6 +57,15 @@ export function replayData(json: string, encoded: Buffer): string | Buffer {
   return encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength ? encoded : json;
 }
 
+/**
+ * What to keep of bytes that are a view into a larger buffer (a message Redis handed over inside
+ * its channel payload): a large one copied into memory of its own, a small one as its text, for
+ * the same reason as `replayData`.
+ */
+export function ownedReplayData(view: Buffer): string | Buffer {
+  return view.byteLength >= 4096 ? Buffer.from(view) : view.toString('utf8');
+}
+
 interface Slot extends Charge {
   readonly entry: ReplayEntry;
 }

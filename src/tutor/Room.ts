@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth.ts';
 import type { ReplayBudget } from './ReplayBudget.ts';
-import { ReplayRing, replayData } from './ReplayRing.ts';
+import { ReplayRing, ownedReplayData, replayData } from './ReplayRing.ts';
 import type { OutgoingMessage, Peer, PresenceMessage, Sender } from './protocol.ts';
 import { sendReplay } from './sendReplay.ts';
 
@@ -154,14 +154,14 @@ export class Room {
   }
 
   /**
-   * Delivers a message stamped elsewhere (`json` is its text, `data` the same bytes in UTF-8) to
-   * every member but its sender, honouring `to`; kept for replay when it is newer than anything
-   * here. Returns how many connections got it.
+   * Delivers a message stamped elsewhere (`data`: its JSON in UTF-8, exactly as the clients get it)
+   * to every member but its sender, honouring `to`; kept for replay when it is newer than
+   * anything here. Returns how many connections got it.
    */
-  deliver(stamp: StampedMessage, json: string, data: Buffer): number {
+  deliver(stamp: StampedMessage, data: Buffer): number {
     if (stamp.seq > this.lastSeq) {
       this.lastSeq = stamp.seq;
-      this.ring.push({ seq: stamp.seq, ts: stamp.ts, to: stamp.to, senderConnectionId: stamp.senderConnectionId, data: replayData(json, data) }, this.now());
+      this.ring.push({ seq: stamp.seq, ts: stamp.ts, to: stamp.to, senderConnectionId: stamp.senderConnectionId, data: ownedReplayData(data) }, this.now());
     }
     let delivered = 0;
     for (const member of this.members.values()) {

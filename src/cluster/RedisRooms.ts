@@ -1,0 +1,316 @@
+/**
+ * Tutor rooms shared by every instance through Redis. Each message takes its seq, is logged for
+ * replay (a stream per room, trimmed by the replay limits) and published in one Lua script; every
+ * instance with members in the room applies the channel's events in order, its own messages
+ * included, so every client sees seqs strictly increasing. Presence lives in a hash per room;
+ * a welcome lists the members of every instance. `?since=` replays from the shared log, whichever
+ * instance the client reaches.
+ *
+ * When Redis is unreachable a room serves its local members on its own (local seqs, local
+ * replay, local presence), as on one machine; when Redis is back it attaches again: the shared
+ * seq is raised above every local one, this instance's members are registered again, and the
+ * messages it missed are delivered from the log. Nothing here ever throws into the channel.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe } from '../errors.ts';
+import { ReplayBudget } from '../tutor/ReplayBudget.ts';
+import { Room, type ResumeRequest } from '../tutor/Room.ts';
+import type { OutgoingMessage, Sender } from '../tutor/protocol.ts';
+import type { JoinHooks, RoomEntrant, TutorRooms, TutorRoomsOptions } from '../tutor/TutorRooms.ts';
+import { ClusterRoom, type PendingJoin } from './ClusterRoom.ts';
+import { instanceRoomsKey, roomKeys } from './redisKeys.ts';
+import type { RedisLink } from './RedisLink.ts';
+import { parseRoomEvent, type ReplayLimits, type RoomScripts } from './RoomScripts.ts';
+
+export interface RedisRoomsOptions extends TutorRoomsOptions {
+  link: RedisLink;
+  scripts: RoomScripts;
+  instanceId: string;
+  prefix: string;
+  /** Longest a welcome waits for the joiner's own presence event after the join script answered. */
+  joinTimeoutMs: number;
+}
+
+export class RedisRooms implements TutorRooms {
+  private readonly options: RedisRoomsOptions;
+  private readonly rooms = new Map<string, ClusterRoom>();
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  private readonly budget: ReplayBudget;
+  private readonly limits: ReplayLimits;
+  private readonly instanceRooms: string;
+  /** Scripts in flight, so a shutdown can let the last leaves reach Redis. */
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(options: RedisRoomsOptions) {
+    this.options = options;
+    this.budget = new ReplayBudget(options.replayTotalBytes);
+    const { replayMessages, replayBytes, replayMs, replayTotalBytes, emptyRoomGraceMs } = options;
+    const off = replayMessages === 0 || replayBytes === 0 || replayMs === 0 || replayTotalBytes === 0;
+    this.limits = { replayMessages: off ? 0 : replayMessages, replayBytes, replayMs: off ? 0 : replayMs, emptyRoomGraceMs };
+    this.instanceRooms = instanceRoomsKey(options.prefix, options.instanceId);
+    options.link.on('down', () => {
+      for (const room of this.rooms.values()) room.goLocal();
+    });
+    options.link.on('up', () => this.attachAll());
+  }
+
+  /** Brings every room in step with Redis again (after an outage, or when this instance was taken for gone). */
+  attachAll(): void {
+    if (this.closed || !this.options.link.up) return;
+    for (const room of this.rooms.values()) this.attach(room);
+  }
+
+  join(entrant: RoomEntrant, resume: ResumeRequest | undefined, hooks: JoinHooks): void {
+    const room = this.open(entrant.sessionId);
+    const join: PendingJoin = { entrant, resume, hooks, events: [] };
+    if (room.mode === 'local') room.joinLocally(join);
+    else if (room.mode === 'attaching') room.waiting.push(join);
+    else this.sendJoin(room, join);
+  }
+
+  leave(entrant: RoomEntrant): void {
+    const room = this.rooms.get(entrant.sessionId);
+    if (!room) return;
+    const id = entrant.connectionId;
+    const pending = room.joins.get(id);
+    clearTimeout(pending?.timer);
+    room.joins.delete(id);
+    const waited = room.waiting.length;
+    room.waiting = room.waiting.filter((join) => join.entrant !== entrant);
+    const member = room.room.remove(entrant);
+    const peer = { connectionId: id, userId: entrant.userId, role: entrant.role };
+    if (room.mode === 'local') {
+      if (member) room.leftLocally(peer);
+    } else if (member || pending || room.waiting.length !== waited || room.mode === 'attaching') {
+      // Sent after the join (same connection, in order), so Redis never keeps a member that left.
+      const generation = room.generation;
+      this.track(this.options.scripts.leave(room.keys, this.instanceRooms, { connectionId: id, lastLocal: room.empty, sessionId: room.sessionId, limits: this.limits })).catch(
+        (error: unknown) => {
+          this.failed(error);
+          if (room.generation === generation) room.goLocal();
+          if (member) room.leftLocally(peer);
+        },
+      );
+    }
+    this.release(room);
+  }
+
+  publish(sessionId: string, message: OutgoingMessage, from: Sender): number {
+    const room = this.rooms.get(sessionId) ?? (this.options.link.up ? undefined : this.open(sessionId));
+    if (room?.mode === 'local') return this.publishLocally(room, message, from);
+    void this.publishShared(room, sessionId, message, from, false);
+    return 0;
+  }
+
+  publishCounted(sessionId: string, message: OutgoingMessage, from: Sender): Promise<number> {
+    const room = this.rooms.get(sessionId) ?? (this.options.link.up ? undefined : this.open(sessionId));
+    if (room?.mode === 'local') return Promise.resolve(this.publishLocally(room, message, from));
+    return this.publishShared(room, sessionId, message, from, true);
+  }
+
+  hasRoom(sessionId: string): boolean {
+    return this.rooms.has(sessionId);
+  }
+
+  roomSessionIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  get replayBytes(): number {
+    return this.budget.usedBytes;
+  }
+
+  async close(graceMs = 1_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    for (const timeout of this.expiries.values()) clearTimeout(timeout);
+    this.expiries.clear();
+    for (const room of this.rooms.values()) this.drop(room);
+  }
+
+  private open(sessionId: string): ClusterRoom {
+    const expiry = this.expiries.get(sessionId);
+    if (expiry) {
+      clearTimeout(expiry);
+      this.expiries.delete(sessionId);
+    }
+    let room = this.rooms.get(sessionId);
+    if (room) return room;
+    const { replayMessages, replayMs, replayBytes, stats } = this.options;
+    const local = new Room(sessionId, { replayMessages, replayMs, replayBytes, replayBudget: this.budget });
+    room = new ClusterRoom(sessionId, roomKeys(this.options.prefix, sessionId), local, { stats, replayMs });
+    this.rooms.set(sessionId, room);
+    if (this.options.link.up && !this.closed) this.attach(room);
+    else room.goLocal();
+    return room;
+  }
+
+  /** Subscribes, then brings the shared room and this copy in step; joins waiting for it go on after. */
+  private attach(room: ClusterRoom): void {
+    const generation = room.beginAttach();
+    const { link, scripts, instanceId, logger } = this.options;
+    const run = async () => {
+      await link.subscribe(room.keys.channel, (payload) => this.onEvent(room.sessionId, payload));
+      if (room.generation !== generation) return;
+      const snapshot = await scripts.attach(room.keys, this.instanceRooms, {
+        instanceId,
+        epoch: room.room.epoch,
+        floor: room.room.seq,
+        from: room.everShared ? room.sharedSeq + 1 : undefined,
+        sessionId: room.sessionId,
+        members: room.localPeers(),
+        limits: this.limits,
+      });
+      if (room.generation !== generation || this.rooms.get(room.sessionId) !== room) return;
+      room.attached(snapshot);
+      const waiting = room.waiting;
+      room.waiting = [];
+      for (const join of waiting) this.sendJoin(room, join);
+    };
+    this.track(run()).catch((error: unknown) => {
+      if (room.generation !== generation) return;
+      logger.debug({ event: 'tutor_room_attach_failed', sessionId: room.sessionId, err: describe(error) }, 'could not attach a tutor room');
+      this.failed(error);
+      room.goLocal();
+    });
+  }
+
+  private sendJoin(room: ClusterRoom, join: PendingJoin): void {
+    const { entrant } = join;
+    if (entrant.gone) return;
+    room.joins.set(entrant.connectionId, join);
+    const generation = room.generation;
+    const peer = { connectionId: entrant.connectionId, userId: entrant.userId, role: entrant.role };
+    const request = this.options.scripts.join(room.keys, this.instanceRooms, {
+      instanceId: this.options.instanceId,
+      peer,
+      epoch: room.room.epoch,
+      floor: room.room.seq,
+      since: join.resume?.since,
+      sessionId: room.sessionId,
+    });
+    this.track(request).then(
+      (snapshot) => {
+        if (room.generation !== generation || room.joins.get(entrant.connectionId) !== join) return;
+        if (snapshot.epoch !== room.room.epoch) {
+          // The shared room was lost and made again meanwhile: attach, then this join goes again.
+          this.attach(room);
+          return;
+        }
+        room.joinAnswered(join, snapshot, this.options.joinTimeoutMs, () =>
+          this.options.logger.warn({ event: 'tutor_join_late', sessionId: room.sessionId, connectionId: entrant.connectionId }, 'welcomed without seeing its own presence event'),
+        );
+      },
+      (error: unknown) => {
+        if (room.generation !== generation) return;
+        this.failed(error);
+        room.goLocal();
+      },
+    );
+  }
+
+  private async publishShared(room: ClusterRoom | undefined, sessionId: string, message: OutgoingMessage, from: Sender, count: boolean): Promise<number> {
+    const { from: _from, ts: _ts, seq: _seq, ...rest } = message;
+    // Throws for a message that cannot be serialized, like on one machine, before any seq is taken.
+    const head = JSON.stringify({ ...rest, from }).slice(0, -1);
+    const to = typeof message.to === 'string' ? message.to : undefined;
+    if (room) room.inflightPublishes += 1;
+    try {
+      const { recipients } = await this.track(
+        this.options.scripts.publish(roomKeys(this.options.prefix, sessionId), {
+          head,
+          to,
+          sender: from.connectionId,
+          epoch: room?.room.epoch ?? randomUUID(),
+          floor: room?.room.seq ?? 0,
+          count,
+          limits: this.limits,
+        }),
+      );
+      return recipients;
+    } catch (error) {
+      this.failed(error);
+      // Delivered here instead, in the order it was sent: the rejections come in order.
+      const local = room && this.rooms.get(sessionId) === room ? room : this.open(sessionId);
+      if (local.mode !== 'local') local.goLocal();
+      return this.deliverLocally(local, message, from);
+    } finally {
+      if (room) this.settled(room);
+    }
+  }
+
+  private publishLocally(room: ClusterRoom, message: OutgoingMessage, from: Sender): number {
+    if (room.inflightPublishes > 0) {
+      room.held.push(() => void this.publish(room.sessionId, message, from));
+      return 0;
+    }
+    return this.deliverLocally(room, message, from);
+  }
+
+  private deliverLocally(room: ClusterRoom, message: OutgoingMessage, from: Sender): number {
+    const delivered = room.room.publish(message, from);
+    this.options.stats.messagesDelivered += delivered;
+    this.release(room);
+    return delivered;
+  }
+
+  private settled(room: ClusterRoom): void {
+    room.inflightPublishes -= 1;
+    if (room.inflightPublishes > 0) return;
+    const held = room.held;
+    room.held = [];
+    for (const send of held) send();
+  }
+
+  private onEvent(sessionId: string, payload: Buffer): void {
+    const room = this.rooms.get(sessionId);
+    const event = parseRoomEvent(payload);
+    if (!room || !event) return;
+    if (room.receive(event) === 'epoch') this.attach(room);
+  }
+
+  private failed(error: unknown): void {
+    this.options.link.commandFailed(error);
+  }
+
+  /** An empty room stays while it has something to replay, at most the grace (as on one machine). */
+  private release(room: ClusterRoom): void {
+    if (!room.empty || this.rooms.get(room.sessionId) !== room || this.closed) return;
+    const keepMs = Math.min(room.room.retainFor(), this.options.emptyRoomGraceMs);
+    if (keepMs <= 0) {
+      this.drop(room);
+      return;
+    }
+    clearTimeout(this.expiries.get(room.sessionId));
+    const timer = setTimeout(() => {
+      this.expiries.delete(room.sessionId);
+      if (room.empty && this.rooms.get(room.sessionId) === room) this.drop(room);
+    }, keepMs + 1);
+    timer.unref();
+    this.expiries.set(room.sessionId, timer);
+  }
+
+  private drop(room: ClusterRoom): void {
+    this.rooms.delete(room.sessionId);
+    room.generation += 1;
+    room.room.dispose();
+    this.options.link.unsubscribe(room.keys.channel);
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inflight.add(promise);
+    void promise.then(
+      () => this.inflight.delete(promise),
+      () => this.inflight.delete(promise),
+    );
+    return promise;
+  }
+}
