@@ -194,7 +194,7 @@ export class RedisRooms implements TutorRooms {
       peer,
       epoch: room.room.epoch,
       floor: room.room.seq,
-      since: join.resume?.since,
+      resume: join.resume,
       sessionId: room.sessionId,
     });
     this.track(request).then(

@@ -93,13 +93,13 @@ export class RoomScripts {
   async join(
     keys: RoomKeys,
     instanceRooms: string,
-    args: { instanceId: string; peer: Peer; epoch: string; floor: number; since: number | undefined; sessionId: string },
+    args: { instanceId: string; peer: Peer; epoch: string; floor: number; resume: { since: number; epoch?: string } | undefined; sessionId: string },
   ): Promise<RoomSnapshot> {
     const { value, peerJson } = memberValue(args.instanceId, args.peer);
-    const from = args.since === undefined ? '' : String(args.since + 1);
     const reply = await this.client.tbJoinBuffer(
       keys.room, keys.log, keys.members, instanceRooms,
-      args.peer.connectionId, value, peerJson, args.epoch, args.floor, from, keys.channel, args.sessionId,
+      args.peer.connectionId, value, peerJson, args.epoch, args.floor, args.resume ? String(args.resume.since) : '', keys.channel, args.sessionId,
+      args.resume?.epoch ?? '',
     );
     return snapshotOf(reply);
   }

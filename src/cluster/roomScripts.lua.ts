@@ -96,8 +96,10 @@ end
 
 /**
  * KEYS: room, log, members, instance rooms.
- * ARGV: connectionId, member value, peer JSON, candidate epoch, floor, replay from ('' none), channel, sessionId.
- * Returns the snapshot: epoch, seq, pseq, member values, log entries from `from`, now.
+ * ARGV: connectionId, member value, peer JSON, candidate epoch, floor, resume since ('' none),
+ * channel, sessionId, resume epoch ('' none).
+ * Returns the snapshot: epoch, seq, pseq, member values, the log entries a resume needs (after
+ * `since`; all of them when the client's epoch is not this room's or its since is past the seq), now.
  */
 export const joinScript = prelude + String.raw`
 local epoch = ensure(KEYS[1], KEYS[2], ARGV[4], tonumber(ARGV[5]))
@@ -105,7 +107,16 @@ redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 occupy(KEYS[1], KEYS[2], KEYS[3])
 redis.call('SADD', KEYS[4], ARGV[8])
 presence(KEYS[1], ARGV[7], epoch, ARGV[1], 'join', ARGV[3])
-return snapshot(KEYS[1], KEYS[2], KEYS[3], epoch, ARGV[6])
+local from = ''
+if ARGV[6] ~= '' then
+  local since = tonumber(ARGV[6])
+  if (ARGV[9] ~= '' and ARGV[9] ~= epoch) or since > tonumber(redis.call('HGET', KEYS[1], 'seq')) then
+    from = '-'
+  else
+    from = string.format('%.0f', since + 1)
+  end
+end
+return snapshot(KEYS[1], KEYS[2], KEYS[3], epoch, from)
 `;
 
 /**
