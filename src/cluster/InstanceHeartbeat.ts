@@ -22,11 +22,14 @@ export interface InstanceHeartbeatOptions {
   logger: Logger;
 }
 
-export class InstanceHeartbeat extends EventEmitter<{ lapsed: []; beat: [] }> {
+export class InstanceHeartbeat extends EventEmitter<{ lapsed: [] }> {
   private readonly options: InstanceHeartbeatOptions;
   private timer: NodeJS.Timeout | undefined;
+  /** The entries a previous process with this id left were cleaned up (once, before anything else). */
   private registered = false;
-  private running: Promise<void> | undefined;
+  /** This instance's entry should be in Redis: its absence then means it was reaped. */
+  private expectEntry = false;
+  private running: Promise<boolean> | undefined;
   private live: string[];
   private stopped = false;
 
@@ -34,6 +37,8 @@ export class InstanceHeartbeat extends EventEmitter<{ lapsed: []; beat: [] }> {
     super();
     this.options = options;
     this.live = [options.instanceId];
+    // Across a disconnection the entry may have lapsed for good reason; the rooms attach anyway.
+    options.link.on('down', () => (this.expectEntry = false));
   }
 
   /** Instances whose heartbeat is fresh, this one included. */
@@ -47,8 +52,8 @@ export class InstanceHeartbeat extends EventEmitter<{ lapsed: []; beat: [] }> {
     this.timer.unref();
   }
 
-  /** One heartbeat now (also the probe that tells a failing link it works again); never rejects. */
-  beat(): Promise<void> {
+  /** One heartbeat now (also the probe that tells a failing link it works again); true when it worked. Never rejects. */
+  beat(): Promise<boolean> {
     this.running ??= this.run().finally(() => (this.running = undefined));
     return this.running;
   }
@@ -72,30 +77,32 @@ export class InstanceHeartbeat extends EventEmitter<{ lapsed: []; beat: [] }> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
-    if (!this.options.link.up) return;
+    if (!this.options.link.up || !this.registered) return;
     const { scripts, instanceId, ttlMs, prefix, limits } = this.options;
     await scripts.heartbeat(instancesKey(prefix), { instanceId, ttlMs, prefix, limits, retire: true }).catch(() => {});
   }
 
-  private async run(): Promise<void> {
+  private async run(): Promise<boolean> {
     const { link, scripts, instanceId, ttlMs, prefix, limits, logger } = this.options;
-    if (this.stopped || link.commands.status !== 'ready') return;
+    if (this.stopped || link.commands.status !== 'ready') return false;
     try {
       if (!this.registered) await this.register();
+      this.registered = true;
       const result = await scripts.heartbeat(instancesKey(prefix), { instanceId, ttlMs, prefix, limits });
-      link.commandWorked();
       this.live = result.live;
       if (result.reaped > 0) logger.info({ event: 'instances_reaped', members: result.reaped }, 'members of instances that stopped answering left their rooms');
-      const lapsed = this.registered && result.previousAgeMs === undefined;
-      this.registered = true;
+      const lapsed = this.expectEntry && result.previousAgeMs === undefined;
+      this.expectEntry = true;
       if (lapsed) {
         logger.warn({ event: 'instance_lapsed', instanceId }, 'this instance was taken for gone; registering its members again');
         this.emit('lapsed');
       }
-      this.emit('beat');
+      link.commandWorked();
+      return true;
     } catch (error) {
       logger.debug({ event: 'heartbeat_failed', err: describe(error) }, 'instance heartbeat failed');
       link.commandFailed(error);
+      return false;
     }
   }
 }

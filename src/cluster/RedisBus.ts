@@ -122,7 +122,16 @@ export class RedisBus implements ClusterBus {
       logger,
     });
     const rooms = this.rooms;
+    const heartbeat = this.heartbeat;
     this.heartbeat.on('lapsed', () => rooms.attachAll());
+    // Rooms go online only after a heartbeat worked: the first one also clears what a previous
+    // process with this id left behind, which must not race the rooms registering members.
+    this.link.on('down', () => rooms.setOnline(false));
+    this.link.on('up', () => {
+      void heartbeat.beat().then((ok) => {
+        if (ok && this.link.up) rooms.setOnline(true);
+      });
+    });
     return this.rooms;
   }
 
@@ -153,8 +162,8 @@ export class RedisBus implements ClusterBus {
     const { logger, startupWaitMs, url } = this.configuration;
     logger.info({ event: 'cluster_starting', instanceId: this.instanceId, redis: redactRedisUrl(url) }, 'joining the cluster through Redis');
     // Subscribed again on every reconnect by the link; registered before connecting.
-    const subscribed = this.questions.start().catch(() => {});
-    this.link.on('up', () => void this.heartbeat?.beat());
+    // The link subscribes these again on every reconnect; failing now (not connected yet) is fine.
+    this.questions.start().catch(() => {});
     this.link.connect();
     this.heartbeat?.start();
     let timer: NodeJS.Timeout | undefined;
@@ -164,7 +173,6 @@ export class RedisBus implements ClusterBus {
     });
     await Promise.race([up.then(() => this.heartbeat?.beat()), new Promise<void>((resolve) => (timer = setTimeout(resolve, startupWaitMs)))]);
     clearTimeout(timer);
-    void subscribed;
     if (!this.link.up) logger.warn({ event: 'cluster_start_alone', instanceId: this.instanceId }, 'Redis did not answer at startup; serving this instance\'s clients until it does');
   }
 

@@ -40,6 +40,8 @@ export class RedisRooms implements TutorRooms {
   private readonly instanceRooms: string;
   /** Scripts in flight, so a shutdown can let the last leaves reach Redis. */
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Whether rooms may use Redis: the link is up and this instance is registered (set by the bus). */
+  private online = false;
   private closed = false;
 
   constructor(options: RedisRoomsOptions) {
@@ -49,15 +51,22 @@ export class RedisRooms implements TutorRooms {
     const off = replayMessages === 0 || replayBytes === 0 || replayMs === 0 || replayTotalBytes === 0;
     this.limits = { replayMessages: off ? 0 : replayMessages, replayBytes, replayMs: off ? 0 : replayMs, emptyRoomGraceMs };
     this.instanceRooms = instanceRoomsKey(options.prefix, options.instanceId);
-    options.link.on('down', () => {
-      for (const room of this.rooms.values()) room.goLocal();
-    });
-    options.link.on('up', () => this.attachAll());
   }
 
-  /** Brings every room in step with Redis again (after an outage, or when this instance was taken for gone). */
+  /**
+   * Online: every room attaches (after an outage, rooms converge). Offline: every room serves its
+   * local members on its own. The bus calls this as Redis comes and goes.
+   */
+  setOnline(online: boolean): void {
+    if (this.closed || online === this.online) return;
+    this.online = online;
+    if (online) this.attachAll();
+    else for (const room of this.rooms.values()) room.goLocal();
+  }
+
+  /** Brings every room in step with Redis again (also when this instance was taken for gone). */
   attachAll(): void {
-    if (this.closed || !this.options.link.up) return;
+    if (this.closed || !this.online) return;
     for (const room of this.rooms.values()) this.attach(room);
   }
 
@@ -97,14 +106,14 @@ export class RedisRooms implements TutorRooms {
   }
 
   publish(sessionId: string, message: OutgoingMessage, from: Sender): number {
-    const room = this.rooms.get(sessionId) ?? (this.options.link.up ? undefined : this.open(sessionId));
+    const room = this.rooms.get(sessionId) ?? (this.online ? undefined : this.open(sessionId));
     if (room?.mode === 'local') return this.publishLocally(room, message, from);
     void this.publishShared(room, sessionId, message, from, false);
     return 0;
   }
 
   publishCounted(sessionId: string, message: OutgoingMessage, from: Sender): Promise<number> {
-    const room = this.rooms.get(sessionId) ?? (this.options.link.up ? undefined : this.open(sessionId));
+    const room = this.rooms.get(sessionId) ?? (this.online ? undefined : this.open(sessionId));
     if (room?.mode === 'local') return Promise.resolve(this.publishLocally(room, message, from));
     return this.publishShared(room, sessionId, message, from, true);
   }
@@ -148,7 +157,7 @@ export class RedisRooms implements TutorRooms {
     const local = new Room(sessionId, { replayMessages, replayMs, replayBytes, replayBudget: this.budget });
     room = new ClusterRoom(sessionId, roomKeys(this.options.prefix, sessionId), local, { stats, replayMs });
     this.rooms.set(sessionId, room);
-    if (this.options.link.up && !this.closed) this.attach(room);
+    if (this.online && !this.closed) this.attach(room);
     else room.goLocal();
     return room;
   }
@@ -277,8 +286,10 @@ export class RedisRooms implements TutorRooms {
     if (room.receive(event) === 'epoch') this.attach(room);
   }
 
+  /** A script failed: Redis counts as down (the link goes down, the bus takes every room offline). */
   private failed(error: unknown): void {
     this.options.link.commandFailed(error);
+    this.setOnline(false);
   }
 
   /** An empty room stays while it has something to replay, at most the grace (as on one machine). */

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { PresenceMessage } from '../../src/tutor/protocol.ts';
+import { spawnServer } from '../utils/childServer.ts';
+import { startRedis } from '../utils/redis.ts';
+import { tempDir, testSecret } from '../utils/server.ts';
+import { TutorSocket } from '../utils/tutorSocket.ts';
+import { eventually } from '../utils/waitFor.ts';
+import { join, startInstance } from './helpers.ts';
+
+describe('an instance lost without a word (kill -9)', () => {
+  it('has its tutor members leave the rooms of the other instances within the instance TTL', async () => {
+    const redis = await startRedis();
+    // The survivor's TTL decides when the lost instance counts as gone.
+    const a = await startInstance(redis, 'survivor', { INSTANCE_TTL_MS: '1000' });
+    const dir = tempDir();
+    const doomed = await spawnServer({ REDIS_URL: redis.url, INSTANCE_ID: 'doomed', JWT_SECRET: testSecret, DATABASE_PATH: `${dir}/doomed.db` });
+    const alice = await join(a, 'lost', 'alice', {}, 'tutor');
+    const url = (sub: string) => `ws://127.0.0.1:${doomed.port}/ws/v2/session/lost?token=${a.token({ sub, sid: 'lost' })}`;
+    const bob = new TutorSocket(url('bob'));
+    const bobWelcome = await bob.nextOfType('welcome');
+    const carol = new TutorSocket(url('carol'));
+    await carol.nextOfType('welcome');
+    for (const userId of ['bob', 'carol']) await alice.socket.next((m) => m.type === 'presence' && m.event === 'join' && m.userId === userId);
+
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    const left = [
+      await alice.socket.next<PresenceMessage>((m) => m.type === 'presence' && m.event === 'leave', 10_000),
+      await alice.socket.next<PresenceMessage>((m) => m.type === 'presence' && m.event === 'leave', 10_000),
+    ];
+    expect(left.map((m) => m.userId).sort()).toEqual(['bob', 'carol']);
+    expect(left.map((m) => m.connectionId)).toContain((bobWelcome as { connectionId: string }).connectionId);
+    await eventually(() => a.logs.some((line) => line.event === 'instances_reaped'), 5_000, 'the reaper log line');
+    // Gone from the heartbeat view and from the room: a newcomer's welcome lists alice only.
+    await eventually(() => !a.server.bus.instances().includes('doomed'), 5_000, 'the lost instance to leave the view');
+    const dan = await join(a, 'lost', 'dan');
+    expect(dan.welcome.peers.map((p) => p.userId)).toEqual(['alice']);
+    // Announced once: no second leave for the same connections.
+    alice.socket.send({ type: 'ping' });
+    await alice.socket.nextOfType('pong');
+    expect(alice.socket.receivedOfType('presence').filter((m) => (m as PresenceMessage).event === 'leave')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { RoomMessage } from '../../src/tutor/protocol.ts';
+import { call, sample, scrape } from '../ops/helpers.ts';
+import { startRedis } from '../utils/redis.ts';
+import type { TestServer } from '../utils/server.ts';
+import { eventually } from '../utils/waitFor.ts';
+import { join, startInstance } from './helpers.ts';
+
+function logged(server: TestServer, event: string): number {
+  return server.logs.filter((line) => line.event === event).length;
+}
+
+describe('a Redis outage', () => {
+  it('keeps each instance serving its own clients, /ready 200 with redis down; rooms converge again when Redis returns', async () => {
+    const redis = await startRedis();
+    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const alice = await join(a, 'out', 'alice', {}, 'tutor');
+    const bob = await join(b, 'out', 'bob');
+    await alice.socket.next((m) => m.type === 'presence' && m.userId === 'bob');
+    alice.socket.send({ type: 'hint', n: 1 });
+    expect((await bob.socket.nextOfType<RoomMessage>('hint')).seq).toBe(1);
+    expect(sample(await scrape(a), 'tutorboard_redis_up')).toBe(1);
+
+    await redis.stop();
+    await eventually(() => logged(a, 'redis_down') === 1 && logged(b, 'redis_down') === 1, 10_000, 'both instances to notice');
+    const ready = await call(a, 'GET', '/ready');
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', redis: { status: 'down' } } });
+    expect(ready.body.redis.sources.tutor.up).toBe(false);
+    expect(sample(await scrape(a), 'tutorboard_redis_up')).toBe(0);
+
+    // Each instance alone: a newcomer on a is welcomed (with the peers a knew), and local traffic flows.
+    const carol = await join(a, 'out', 'carol');
+    expect(carol.welcome.peers.map((p) => p.userId).sort()).toEqual(['alice', 'bob']);
+    expect(await alice.socket.next((m) => m.type === 'presence' && m.userId === 'carol')).toMatchObject({ event: 'join' });
+    alice.socket.send({ type: 'hint', n: 2 });
+    const during = await carol.socket.nextOfType<RoomMessage>('hint');
+    expect(during).toMatchObject({ n: 2, seq: 2, from: { userId: 'alice' } });
+    const dave = await join(b, 'out', 'dave');
+    bob.socket.send({ type: 'answer', n: 1 });
+    expect(await dave.socket.nextOfType<RoomMessage>('answer')).toMatchObject({ n: 1, from: { userId: 'bob' } });
+
+    await redis.start();
+    await eventually(() => logged(a, 'redis_recovered') === 1 && logged(b, 'redis_recovered') === 1, 15_000, 'both instances to recover');
+    expect(sample(await scrape(b), 'tutorboard_redis_up')).toBe(1);
+    expect((await call(b, 'GET', '/ready')).body.redis).toMatchObject({ status: 'up' });
+
+    // Presence converges: each side learns who arrived on the other during the outage.
+    await bob.socket.next((m) => m.type === 'presence' && m.event === 'join' && m.userId === 'carol', 10_000);
+    await alice.socket.next((m) => m.type === 'presence' && m.event === 'join' && m.userId === 'dave', 10_000);
+    // Messages cross again, with seqs above every seq handed out on either side during the outage.
+    alice.socket.send({ type: 'hint', n: 3 });
+    const crossed = await bob.socket.next<RoomMessage>((m) => m.type === 'hint' && (m as RoomMessage).n === 3, 10_000);
+    const seen = await carol.socket.nextOfType<RoomMessage>('hint');
+    expect(seen.n).toBe(3);
+    expect(seen.seq).toBe(crossed.seq);
+    expect(crossed.seq).toBeGreaterThan(during.seq);
+    dave.socket.send({ type: 'answer', n: 2 });
+    expect(await alice.socket.next<RoomMessage>((m) => m.type === 'answer' && (m as RoomMessage).n === 2)).toMatchObject({ from: { userId: 'dave' } });
+    const late = await join(a, 'out', 'erin');
+    expect(late.welcome.peers.map((p) => p.userId).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
+
+    // One line per change of state, not one per failed reconnect.
+    expect([logged(a, 'redis_down'), logged(a, 'redis_recovered'), logged(b, 'redis_down'), logged(b, 'redis_recovered')]).toEqual([1, 1, 1, 1]);
+  });
+});
