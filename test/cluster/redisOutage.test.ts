@@ -62,4 +62,36 @@ describe('a Redis outage', () => {
     // One line per change of state, not one per failed reconnect.
     expect([logged(a, 'redis_down'), logged(a, 'redis_recovered'), logged(b, 'redis_down'), logged(b, 'redis_recovered')]).toEqual([1, 1, 1, 1]);
   });
+
+  it('treats a Redis that stops answering (frozen, connections open) as down after the command timeout, and keeps the room history when it answers again', async () => {
+    const redis = await startRedis();
+    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const alice = await join(a, 'hung', 'alice', {}, 'tutor');
+    const bob = await join(b, 'hung', 'bob');
+    await alice.socket.next((m) => m.type === 'presence' && m.userId === 'bob');
+    bob.socket.send({ type: 'hint', n: 1 });
+    const before = await alice.socket.nextOfType<RoomMessage>('hint');
+
+    redis.pause();
+    try {
+      // The first message waits for Redis, times out, and is delivered on its own instance instead.
+      const carol = await join(a, 'hung', 'carol');
+      alice.socket.send({ type: 'hint', n: 2 });
+      expect(await carol.socket.nextOfType<RoomMessage>('hint', 10_000)).toMatchObject({ n: 2, seq: before.seq + 1 });
+      await eventually(() => logged(a, 'redis_down') === 1, 10_000, 'a to count Redis as down');
+      expect((await call(a, 'GET', '/ready')).body).toMatchObject({ status: 'ready', redis: { status: 'down' } });
+    } finally {
+      redis.resume();
+    }
+    await eventually(() => logged(a, 'redis_recovered') === 1, 15_000, 'a to recover');
+    await bob.socket.next((m) => m.type === 'presence' && m.userId === 'carol', 10_000);
+    alice.socket.send({ type: 'hint', n: 3 });
+    const after = await bob.socket.next<RoomMessage>((m) => m.type === 'hint' && (m as RoomMessage).n === 3, 10_000);
+    expect(after.seq).toBeGreaterThan(before.seq + 1);
+    // Same room, same epoch: a client resuming from before the outage is told what it cannot get.
+    const resumed = await join(b, 'hung', 'bob', { since: String(before.seq), epoch: alice.welcome.epoch });
+    expect(resumed.welcome.epoch).toBe(alice.welcome.epoch);
+    expect(await resumed.socket.nextOfType('error')).toMatchObject({ code: 'replay_gap' });
+    expect(await resumed.socket.nextOfType<RoomMessage>('hint')).toMatchObject({ n: 3 });
+  });
 });
