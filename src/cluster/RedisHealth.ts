@@ -74,13 +74,13 @@ export class RedisHealth extends EventEmitter<HealthEvents> {
     const current = this.sources.get(source);
     if (current?.up) return;
     this.sources.set(source, { up: true, since: Date.now() });
-    if (current) this.logger.debug({ event: 'redis_source_up', source }, 'a Redis connection works again');
+    if (current && !current.connecting) this.logger.debug({ event: 'redis_source_up', source }, 'a Redis connection works again');
     this.settle(undefined);
   }
 
-  /** Drops a source that no longer uses Redis (its client was closed on purpose). */
+  /** Drops a source that no longer uses Redis (its client was closed on purpose); the last one leaves the state as it was. */
   forget(source: string): void {
-    if (this.sources.delete(source)) this.settle(undefined);
+    if (this.sources.delete(source) && this.sources.size > 0) this.settle(undefined);
   }
 
   /**

@@ -40,7 +40,7 @@ export function failFastOptions(name: string, timeouts: { commandTimeoutMs: numb
     autoResubscribe: false,
     commandTimeout: timeouts.commandTimeoutMs,
     connectTimeout: timeouts.connectTimeoutMs,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
   };
 }
 

@@ -82,17 +82,16 @@ export class RedisRooms implements TutorRooms {
     const room = this.rooms.get(entrant.sessionId);
     if (!room) return;
     const id = entrant.connectionId;
-    const pending = room.joins.get(id);
-    clearTimeout(pending?.timer);
+    clearTimeout(room.joins.get(id)?.timer);
     room.joins.delete(id);
-    const waited = room.waiting.length;
     room.waiting = room.waiting.filter((join) => join.entrant !== entrant);
     const member = room.room.remove(entrant);
     const peer = { connectionId: id, userId: entrant.userId, role: entrant.role };
     if (room.mode === 'local') {
       if (member) room.leftLocally(peer);
-    } else if (member || pending || room.waiting.length !== waited || room.mode === 'attaching') {
-      // Sent after the join (same connection, in order), so Redis never keeps a member that left.
+    } else {
+      // Whatever stage it reached (a join script may have run even if no welcome went out), and
+      // sent after that script on the same connection, so Redis never keeps a member that left.
       const generation = room.generation;
       this.track(this.options.scripts.leave(room.keys, this.instanceRooms, { connectionId: id, lastLocal: room.empty, sessionId: room.sessionId, limits: this.limits })).catch(
         (error: unknown) => {
@@ -108,14 +107,14 @@ export class RedisRooms implements TutorRooms {
   publish(sessionId: string, message: OutgoingMessage, from: Sender): number {
     const room = this.rooms.get(sessionId) ?? (this.online ? undefined : this.open(sessionId));
     if (room?.mode === 'local') return this.publishLocally(room, message, from);
-    void this.publishShared(room, sessionId, message, from, false);
+    void this.publishShared(room, sessionId, message, from, stamp(message, from), false);
     return 0;
   }
 
   publishCounted(sessionId: string, message: OutgoingMessage, from: Sender): Promise<number> {
     const room = this.rooms.get(sessionId) ?? (this.online ? undefined : this.open(sessionId));
     if (room?.mode === 'local') return Promise.resolve(this.publishLocally(room, message, from));
-    return this.publishShared(room, sessionId, message, from, true);
+    return this.publishShared(room, sessionId, message, from, stamp(message, from), true);
   }
 
   hasRoom(sessionId: string): boolean {
@@ -226,10 +225,15 @@ export class RedisRooms implements TutorRooms {
     );
   }
 
-  private async publishShared(room: ClusterRoom | undefined, sessionId: string, message: OutgoingMessage, from: Sender, count: boolean): Promise<number> {
-    const { from: _from, ts: _ts, seq: _seq, ...rest } = message;
-    // Throws for a message that cannot be serialized, like on one machine, before any seq is taken.
-    const head = JSON.stringify({ ...rest, from }).slice(0, -1);
+  /** Never rejects: a failed script delivers the message on this instance instead. */
+  private async publishShared(
+    room: ClusterRoom | undefined,
+    sessionId: string,
+    message: OutgoingMessage,
+    from: Sender,
+    head: string,
+    count: boolean,
+  ): Promise<number> {
     const to = typeof message.to === 'string' ? message.to : undefined;
     if (room) room.inflightPublishes += 1;
     try {
@@ -250,7 +254,12 @@ export class RedisRooms implements TutorRooms {
       // Delivered here instead, in the order it was sent: the rejections come in order.
       const local = room && this.rooms.get(sessionId) === room ? room : this.open(sessionId);
       if (local.mode !== 'local') local.goLocal();
-      return this.deliverLocally(local, message, from);
+      try {
+        return this.deliverLocally(local, message, from);
+      } catch (failure) {
+        this.options.logger.error({ event: 'tutor_publish_failed', sessionId, err: describe(failure) }, 'a tutor message could not be delivered');
+        return 0;
+      }
     } finally {
       if (room) this.settled(room);
     }
@@ -324,4 +333,14 @@ export class RedisRooms implements TutorRooms {
     );
     return promise;
   }
+}
+
+/**
+ * The stamped message's JSON without its closing brace (Redis appends ts and seq). Client-sent
+ * from/ts/seq are dropped, never trusted. Throws for a message that cannot be serialized, at
+ * once and before any seq is taken, as on one machine.
+ */
+function stamp(message: OutgoingMessage, from: Sender): string {
+  const { from: _from, ts: _ts, seq: _seq, ...rest } = message;
+  return JSON.stringify({ ...rest, from }).slice(0, -1);
 }

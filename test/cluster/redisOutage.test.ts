@@ -59,8 +59,12 @@ describe('a Redis outage', () => {
     const late = await join(a, 'out', 'erin');
     expect(late.welcome.peers.map((p) => p.userId).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
 
-    // One line per change of state, not one per failed reconnect.
+    // One line per change of state, not one per failed reconnect; leaving the cluster on shutdown is no outage.
+    await a.stop();
+    await b.stop();
     expect([logged(a, 'redis_down'), logged(a, 'redis_recovered'), logged(b, 'redis_down'), logged(b, 'redis_recovered')]).toEqual([1, 1, 1, 1]);
+    const errors = [...a.logs, ...b.logs].filter((line) => (line.level === 'error' || line.level === 'fatal') && line.event !== 'redis_down');
+    expect(errors).toEqual([]);
   });
 
   it('treats a Redis that stops answering (frozen, connections open) as down after the command timeout, and keeps the room history when it answers again', async () => {
