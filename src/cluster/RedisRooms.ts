@@ -18,9 +18,11 @@ import { Room, type ResumeRequest } from '../tutor/Room.ts';
 import type { OutgoingMessage, Sender } from '../tutor/protocol.ts';
 import type { JoinHooks, RoomEntrant, TutorRooms, TutorRoomsOptions } from '../tutor/TutorRooms.ts';
 import { ClusterRoom, type PendingJoin } from './ClusterRoom.ts';
+import { ClusterRoomSet } from './ClusterRoomSet.ts';
+import { Inflight } from './Inflight.ts';
 import { instanceRoomsKey, roomKeys } from './redisKeys.ts';
 import type { RedisLink } from './RedisLink.ts';
-import { parseRoomEvent, type ReplayLimits, type RoomScripts } from './RoomScripts.ts';
+import { messageHead, parseRoomEvent, type ReplayLimits, type RoomScripts } from './RoomScripts.ts';
 
 export interface RedisRoomsOptions extends TutorRoomsOptions {
   link: RedisLink;
@@ -33,13 +35,12 @@ export interface RedisRoomsOptions extends TutorRoomsOptions {
 
 export class RedisRooms implements TutorRooms {
   private readonly options: RedisRoomsOptions;
-  private readonly rooms = new Map<string, ClusterRoom>();
-  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  private readonly rooms: ClusterRoomSet;
   private readonly budget: ReplayBudget;
   private readonly limits: ReplayLimits;
   private readonly instanceRooms: string;
   /** Scripts in flight, so a shutdown can let the last leaves reach Redis. */
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly inflight = new Inflight();
   /** Whether rooms may use Redis: the link is up and this instance is registered (set by the bus). */
   private online = false;
   private closed = false;
@@ -51,6 +52,11 @@ export class RedisRooms implements TutorRooms {
     const off = replayMessages === 0 || replayBytes === 0 || replayMs === 0 || replayTotalBytes === 0;
     this.limits = { replayMessages: off ? 0 : replayMessages, replayBytes, replayMs: off ? 0 : replayMs, emptyRoomGraceMs };
     this.instanceRooms = instanceRoomsKey(options.prefix, options.instanceId);
+    this.rooms = new ClusterRoomSet({
+      emptyRoomGraceMs: options.emptyRoomGraceMs,
+      create: (sessionId) => this.create(sessionId),
+      dropped: (room) => options.link.unsubscribe(room.keys.channel),
+    });
   }
 
   /**
@@ -61,13 +67,13 @@ export class RedisRooms implements TutorRooms {
     if (this.closed || online === this.online) return;
     this.online = online;
     if (online) this.attachAll();
-    else for (const room of this.rooms.values()) room.goLocal();
+    else for (const room of this.rooms.all()) room.goLocal();
   }
 
   /** Brings every room in step with Redis again (also when this instance was taken for gone). */
   attachAll(): void {
     if (this.closed || !this.online) return;
-    for (const room of this.rooms.values()) this.attach(room);
+    for (const room of this.rooms.all()) this.attach(room);
   }
 
   join(entrant: RoomEntrant, resume: ResumeRequest | undefined, hooks: JoinHooks): void {
@@ -93,7 +99,7 @@ export class RedisRooms implements TutorRooms {
       // Whatever stage it reached (a join script may have run even if no welcome went out), and
       // sent after that script on the same connection, so Redis never keeps a member that left.
       const generation = room.generation;
-      this.track(this.options.scripts.leave(room.keys, this.instanceRooms, { connectionId: id, lastLocal: room.empty, sessionId: room.sessionId, limits: this.limits })).catch(
+      this.inflight.track(this.options.scripts.leave(room.keys, this.instanceRooms, { connectionId: id, lastLocal: room.empty, sessionId: room.sessionId, limits: this.limits })).catch(
         (error: unknown) => {
           this.failed(error);
           if (room.generation === generation) room.goLocal();
@@ -107,22 +113,22 @@ export class RedisRooms implements TutorRooms {
   publish(sessionId: string, message: OutgoingMessage, from: Sender): number {
     const room = this.rooms.get(sessionId) ?? (this.online ? undefined : this.open(sessionId));
     if (room?.mode === 'local') return this.publishLocally(room, message, from);
-    void this.publishShared(room, sessionId, message, from, stamp(message, from), false);
+    void this.publishShared(room, sessionId, message, from, messageHead(message, from), false);
     return 0;
   }
 
   publishCounted(sessionId: string, message: OutgoingMessage, from: Sender): Promise<number> {
     const room = this.rooms.get(sessionId) ?? (this.online ? undefined : this.open(sessionId));
     if (room?.mode === 'local') return Promise.resolve(this.publishLocally(room, message, from));
-    return this.publishShared(room, sessionId, message, from, stamp(message, from), true);
+    return this.publishShared(room, sessionId, message, from, messageHead(message, from), true);
   }
 
   hasRoom(sessionId: string): boolean {
-    return this.rooms.has(sessionId);
+    return this.rooms.get(sessionId) !== undefined;
   }
 
   roomSessionIds(): string[] {
-    return [...this.rooms.keys()];
+    return this.rooms.all().map((room) => room.sessionId);
   }
 
   get roomCount(): number {
@@ -136,26 +142,19 @@ export class RedisRooms implements TutorRooms {
   async close(graceMs = 1_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
-    for (const timeout of this.expiries.values()) clearTimeout(timeout);
-    this.expiries.clear();
-    for (const room of this.rooms.values()) this.drop(room);
+    await this.inflight.settled(graceMs);
+    this.rooms.clear();
   }
 
   private open(sessionId: string): ClusterRoom {
-    const expiry = this.expiries.get(sessionId);
-    if (expiry) {
-      clearTimeout(expiry);
-      this.expiries.delete(sessionId);
-    }
-    let room = this.rooms.get(sessionId);
-    if (room) return room;
+    return this.rooms.open(sessionId);
+  }
+
+  private create(sessionId: string): ClusterRoom {
     const { replayMessages, replayMs, replayBytes, stats } = this.options;
     const local = new Room(sessionId, { replayMessages, replayMs, replayBytes, replayBudget: this.budget });
-    room = new ClusterRoom(sessionId, roomKeys(this.options.prefix, sessionId), local, { stats, replayMs });
-    this.rooms.set(sessionId, room);
+    const room = new ClusterRoom(sessionId, roomKeys(this.options.prefix, sessionId), local, { stats, replayMs });
+    // The attach answers asynchronously, when the set holds the room.
     if (this.online && !this.closed) this.attach(room);
     else room.goLocal();
     return room;
@@ -177,13 +176,13 @@ export class RedisRooms implements TutorRooms {
         members: room.localPeers(),
         limits: this.limits,
       });
-      if (room.generation !== generation || this.rooms.get(room.sessionId) !== room) return;
+      if (room.generation !== generation || !this.rooms.holds(room)) return;
       room.attached(snapshot);
       const waiting = room.waiting;
       room.waiting = [];
       for (const join of waiting) this.sendJoin(room, join);
     };
-    this.track(run()).catch((error: unknown) => {
+    this.inflight.track(run()).catch((error: unknown) => {
       if (room.generation !== generation) return;
       logger.debug({ event: 'tutor_room_attach_failed', sessionId: room.sessionId, err: describe(error) }, 'could not attach a tutor room');
       this.failed(error);
@@ -205,7 +204,7 @@ export class RedisRooms implements TutorRooms {
       resume: join.resume,
       sessionId: room.sessionId,
     });
-    this.track(request).then(
+    this.inflight.track(request).then(
       (snapshot) => {
         if (room.generation !== generation || room.joins.get(entrant.connectionId) !== join) return;
         if (snapshot.epoch !== room.room.epoch) {
@@ -237,7 +236,7 @@ export class RedisRooms implements TutorRooms {
     const to = typeof message.to === 'string' ? message.to : undefined;
     if (room) room.inflightPublishes += 1;
     try {
-      const { recipients } = await this.track(
+      const { recipients } = await this.inflight.track(
         this.options.scripts.publish(roomKeys(this.options.prefix, sessionId), {
           head,
           to,
@@ -252,7 +251,7 @@ export class RedisRooms implements TutorRooms {
     } catch (error) {
       this.failed(error);
       // Delivered here instead, in the order it was sent: the rejections come in order.
-      const local = room && this.rooms.get(sessionId) === room ? room : this.open(sessionId);
+      const local = room && this.rooms.holds(room) ? room : this.open(sessionId);
       if (local.mode !== 'local') local.goLocal();
       try {
         return this.deliverLocally(local, message, from);
@@ -301,46 +300,8 @@ export class RedisRooms implements TutorRooms {
     this.setOnline(false);
   }
 
-  /** An empty room stays while it has something to replay, at most the grace (as on one machine). */
   private release(room: ClusterRoom): void {
-    if (!room.empty || this.rooms.get(room.sessionId) !== room || this.closed) return;
-    const keepMs = Math.min(room.room.retainFor(), this.options.emptyRoomGraceMs);
-    if (keepMs <= 0) {
-      this.drop(room);
-      return;
-    }
-    clearTimeout(this.expiries.get(room.sessionId));
-    const timer = setTimeout(() => {
-      this.expiries.delete(room.sessionId);
-      if (room.empty && this.rooms.get(room.sessionId) === room) this.drop(room);
-    }, keepMs + 1);
-    timer.unref();
-    this.expiries.set(room.sessionId, timer);
-  }
-
-  private drop(room: ClusterRoom): void {
-    this.rooms.delete(room.sessionId);
-    room.generation += 1;
-    room.room.dispose();
-    this.options.link.unsubscribe(room.keys.channel);
-  }
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inflight.add(promise);
-    void promise.then(
-      () => this.inflight.delete(promise),
-      () => this.inflight.delete(promise),
-    );
-    return promise;
+    if (!this.closed) this.rooms.release(room);
   }
 }
 
-/**
- * The stamped message's JSON without its closing brace (Redis appends ts and seq). Client-sent
- * from/ts/seq are dropped, never trusted. Throws for a message that cannot be serialized, at
- * once and before any seq is taken, as on one machine.
- */
-function stamp(message: OutgoingMessage, from: Sender): string {
-  const { from: _from, ts: _ts, seq: _seq, ...rest } = message;
-  return JSON.stringify({ ...rest, from }).slice(0, -1);
-}

@@ -1,13 +1,13 @@
 /**
- * Typed calls of the room scripts (roomScripts.lua.ts) on one ioredis client, and the decoding
+ * Typed calls of the room scripts (roomLua.ts) on one ioredis client, and the decoding
  * of what they return and publish. Replies are read as Buffers: message JSON goes to sockets as
  * the bytes Redis handed over, never decoded and encoded again.
  */
 import type { Redis } from 'ioredis';
 import type { ReplayEntry } from '../tutor/ReplayRing.ts';
-import type { Peer } from '../tutor/protocol.ts';
+import type { OutgoingMessage, Peer, Sender } from '../tutor/protocol.ts';
 import type { RoomKeys } from './redisKeys.ts';
-import { attachScript, heartbeatScript, joinScript, leaveScript, publishScript } from './roomScripts.lua.ts';
+import { attachScript, heartbeatScript, joinScript, leaveScript, publishScript } from './roomLua.ts';
 
 /** A member as the shared room lists it. */
 export interface SharedMember {
@@ -46,6 +46,16 @@ export function memberValue(instanceId: string, peer: Peer): { value: string; pe
 }
 
 const newline = 0x0a;
+
+/**
+ * A message for the publish script: the stamped JSON without its closing brace (the script
+ * appends ts and seq). Client-sent from/ts/seq are dropped, never trusted. Throws for a message
+ * that cannot be serialized, at once and before any seq is taken, as on one machine.
+ */
+export function messageHead(message: OutgoingMessage, from: Sender): string {
+  const { from: _from, ts: _ts, seq: _seq, ...rest } = message;
+  return JSON.stringify({ ...rest, from }).slice(0, -1);
+}
 
 /** Decodes a room channel payload; undefined for anything malformed (never throws). */
 export function parseRoomEvent(payload: Buffer): RoomEvent | undefined {

@@ -1,6 +1,6 @@
 /**
  * Every Redis key and channel name of the cluster bus, in one place (the Lua scripts build the
- * same room names from a session id; keep `roomScripts.ts` in step). A room's keys share the hash
+ * same room names from a session id; keep `roomLua.ts` in step). A room's keys share the hash
  * tag `{sessionId}`. Session ids are `[A-Za-z0-9_-]{1,128}` and instance ids
  * `[A-Za-z0-9._-]{1,100}`, so neither needs escaping.
  */
