@@ -98,4 +98,25 @@ describe('a Redis outage', () => {
     expect(await resumed.socket.nextOfType('error')).toMatchObject({ code: 'replay_gap' });
     expect(await resumed.socket.nextOfType<RoomMessage>('hint')).toMatchObject({ n: 3 });
   });
+
+  it('starts without Redis, serves its clients alone, and joins the cluster once Redis answers', async () => {
+    const redis = await startRedis();
+    await redis.stop();
+    const a = await startInstance(redis, 'early');
+    expect(a.logs.some((line) => line.event === 'cluster_start_alone')).toBe(true);
+    expect((await call(a, 'GET', '/ready')).body).toMatchObject({ status: 'ready', redis: { status: 'down' } });
+    const alice = await join(a, 'boot', 'alice', {}, 'tutor');
+    const carol = await join(a, 'boot', 'carol');
+    alice.socket.send({ type: 'hint', n: 1 });
+    expect(await carol.socket.nextOfType<RoomMessage>('hint')).toMatchObject({ n: 1, seq: 1 });
+
+    await redis.start();
+    await eventually(() => logged(a, 'redis_recovered') === 1, 15_000, 'a to connect');
+    const b = await startInstance(redis, 'late');
+    const bob = await join(b, 'boot', 'bob');
+    await eventually(() => bob.welcome.peers.length === 2 || bob.socket.receivedOfType('presence').length >= 2, 10_000, 'bob to see alice and carol');
+    expect([...bob.welcome.peers.map((p) => p.userId), ...bob.socket.receivedOfType('presence').map((m) => (m as { userId: string }).userId)].sort()).toEqual(['alice', 'carol']);
+    alice.socket.send({ type: 'hint', n: 2 });
+    expect(await bob.socket.nextOfType<RoomMessage>('hint', 10_000)).toMatchObject({ n: 2, seq: 2 });
+  });
 });
