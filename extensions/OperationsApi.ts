@@ -19,9 +19,9 @@ export interface OperationsServer {
   readonly authenticator: Authenticator;
   readonly registry: ConnectionRegistry;
   readonly logger: Logger;
-  readonly store: { pending(name: string): { updates: number; bytes: number } };
+  readonly store: { pending(name: string): Promise<{ updates: number; bytes: number }> };
   readonly storageHealth: OpsTarget['storage'];
-  readonly persistence: { flush(name: string, document: Y.Doc): void };
+  readonly persistence: { flush(name: string, document: Y.Doc): Promise<void> };
   readonly tutor: AdminTarget['tutor'];
   readonly metrics: { scrape(): Promise<{ contentType: string; body: string }> };
 }
@@ -72,10 +72,10 @@ export class OperationsApi implements Extension {
       loadedDocuments: () => documents().keys(),
       isDocumentLoaded: (name) => documents().has(name),
       pending: (name) => server.store.pending(name),
-      flush: (name) => {
+      flush: async (name) => {
         const document = documents().get(name);
         if (!document) return false;
-        server.persistence.flush(name, document);
+        await server.persistence.flush(name, document);
         return true;
       },
     };

@@ -33,7 +33,7 @@ export async function serve(config: Readonly<Config>): Promise<number> {
   try {
     port = await server.listen();
   } catch (error) {
-    server.store.close();
+    await server.store.close();
     throw listenError(error, config.host, config.port);
   }
   if (key.devSecretPath) {

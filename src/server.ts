@@ -18,6 +18,7 @@ import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
 import { parseSessionRoute, requestUrl, type SessionRoute } from './routes.ts';
 import { SqliteStore } from './storage/SqliteStore.ts';
+import type { Store } from './storage/Store.ts';
 import { leaseUrl, ServerLease } from './storage/ServerLease.ts';
 import { StorageHealth } from './storage/StorageHealth.ts';
 import { answerPlainRequest, probeHeaders, refusalOf, type UpgradeRefusal } from './upgradeProbe.ts';
@@ -52,7 +53,7 @@ export class TutorboardServer {
   readonly authenticator: Authenticator;
   readonly registry = new ConnectionRegistry();
   readonly metrics: Metrics;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly storageHealth: StorageHealth;
   readonly persistence: Persistence;
   readonly durableUpdates: DurableUpdates;
@@ -174,7 +175,7 @@ export class TutorboardServer {
     // Taken before any connection can load a document, so the offline CLI never misses this server.
     const address = (this.httpServer.address() as AddressInfo).address;
     const leaseOptions = { url: leaseUrl(address, bound), intervalMs: this.config.serverLeaseIntervalMs, logger: this.logger };
-    this.lease = ServerLease.acquire(this.store.db, leaseOptions);
+    this.lease = await ServerLease.acquire(this.store.leases, leaseOptions);
     await this.hocuspocus.hooks('onListen', { instance: this.hocuspocus, configuration: this.hocuspocus.configuration, port: bound });
     this.logger.info({ event: 'listening', host, port: bound, databasePath: this.config.databasePath }, 'tutorboard listening');
     return bound;
@@ -331,11 +332,11 @@ export class TutorboardServer {
       // A drain delay longer than the timeout must still leave clients a restart code, not a reset.
       this.closeSockets();
     }
-    this.flushLoadedDocuments();
+    await this.flushLoadedDocuments();
     // Only now may the offline CLI write: the final compaction above would have trimmed its edits.
-    this.lease?.release();
+    await this.lease?.release();
     this.storageHealth.dispose();
-    this.store.close();
+    await this.store.close();
     this.httpServer.closeAllConnections();
     this.connectionLog.dispose();
     this.logger.info({ event: 'shutdown_complete', durationMs: Date.now() - started }, 'shutdown complete');
@@ -370,10 +371,10 @@ export class TutorboardServer {
     }
   }
 
-  private flushLoadedDocuments(): void {
+  private async flushLoadedDocuments(): Promise<void> {
     for (const [name, document] of this.hocuspocus.documents) {
       try {
-        this.persistence.flush(name, document);
+        await this.persistence.flush(name, document);
       } catch (error) {
         this.logger.error({ documentName: name, err: error }, 'final compaction failed; the update log still holds every update');
       }

@@ -32,9 +32,9 @@ export interface AdminTarget {
   loadedDocuments(): Iterable<string>;
   isDocumentLoaded(sessionId: string): boolean;
   /** What of a document lives only in the update log (not compacted yet). */
-  pending(sessionId: string): { updates: number; bytes: number };
+  pending(sessionId: string): Promise<{ updates: number; bytes: number }>;
   /** Compacts a loaded document; false when it is not loaded. */
-  flush(sessionId: string): boolean;
+  flush(sessionId: string): Promise<boolean>;
   readonly tutor: {
     publish(sessionId: string, message: OutgoingMessage, from: Sender): number;
     hasRoom(sessionId: string): boolean;
@@ -94,9 +94,10 @@ async function listSessions(request: IncomingMessage, target: AdminTarget): Prom
   for (const summary of target.registry.sessions()) counts.set(summary.sessionId, summary.connections);
   for (const name of target.loadedDocuments()) if (!counts.has(name)) counts.set(name, { tutor: 0, whiteboard: 0 });
   for (const name of target.tutor.roomSessionIds()) if (!counts.has(name)) counts.set(name, { tutor: 0, whiteboard: 0 });
-  const sessions = [...counts]
-    .filter(([sessionId]) => principal.sessionScope === '*' || principal.sessionScope === sessionId)
-    .map(([sessionId, connections]) => ({ sessionId, connections, document: documentState(target, sessionId) }));
+  const visible = [...counts].filter(([sessionId]) => principal.sessionScope === '*' || principal.sessionScope === sessionId);
+  const sessions = await Promise.all(
+    visible.map(async ([sessionId, connections]) => ({ sessionId, connections, document: await documentState(target, sessionId) })),
+  );
   return [200, { sessions }];
 }
 
@@ -104,7 +105,7 @@ async function showSession(request: IncomingMessage, target: AdminTarget, { sess
   adminPrincipal(request, target.authenticator, sessionId);
   requireKnownSession(target, sessionId);
   const connections = target.registry.session(sessionId).map(connectionJson);
-  return [200, { sessionId, connections, document: documentState(target, sessionId) }];
+  return [200, { sessionId, connections, document: await documentState(target, sessionId) }];
 }
 
 async function closeConnection(request: IncomingMessage, target: AdminTarget, params: Record<string, string>): Promise<[number, unknown]> {
@@ -141,8 +142,8 @@ async function publishMessage(request: IncomingMessage, target: AdminTarget, { s
 async function flushDocument(request: IncomingMessage, target: AdminTarget, { sessionId }: Record<string, string>): Promise<[number, unknown]> {
   adminPrincipal(request, target.authenticator, sessionId);
   requireKnownSession(target, sessionId);
-  const flushed = target.flush(sessionId);
-  return [200, { sessionId, flushed, document: documentState(target, sessionId) }];
+  const flushed = await target.flush(sessionId);
+  return [200, { sessionId, flushed, document: await documentState(target, sessionId) }];
 }
 
 /** A message a backend may put into a room: like a client's, minus the server's own types. */
@@ -162,8 +163,8 @@ function requireKnownSession(target: AdminTarget, sessionId: string): void {
   throw new NotFoundError(`no active session "${sessionId}"`, 'session_not_found');
 }
 
-function documentState(target: AdminTarget, sessionId: string): { loaded: boolean; unsavedUpdates: number; unsavedBytes: number } {
-  const { updates, bytes } = target.pending(sessionId);
+async function documentState(target: AdminTarget, sessionId: string): Promise<{ loaded: boolean; unsavedUpdates: number; unsavedBytes: number }> {
+  const { updates, bytes } = await target.pending(sessionId);
   return { loaded: target.isDocumentLoaded(sessionId), unsavedUpdates: updates, unsavedBytes: bytes };
 }
 

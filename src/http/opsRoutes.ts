@@ -2,7 +2,7 @@
  * The probes and the scrape endpoint:
  *
  *   GET /health   liveness: 200 while the process runs
- *   GET /ready    readiness: 200 only when SQLite takes a committed write, the disk has room and no shutdown has begun
+ *   GET /ready    readiness: 200 only when the store takes a committed write, the disk has room and no shutdown has begun
  *   GET /metrics  Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <it>`
  *
  * Returns false for any other request, so the next handler gets it.
@@ -19,7 +19,7 @@ export interface OpsTarget {
   readonly startedAt: number;
   readonly isShuttingDown: boolean;
   /** Runs the storage probe (a committed write and a free-space check) and says what failed. */
-  readonly storage: { check(): boolean; readonly failure: { operation: string; code: string; message: string; since: number } | undefined };
+  readonly storage: { check(): Promise<boolean>; readonly failure: { operation: string; code: string; message: string; since: number } | undefined };
   readonly metricsToken: string | undefined;
   scrapeMetrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -35,7 +35,7 @@ export async function handleOpsRequest(request: IncomingMessage, response: Serve
     if (pathname === '/health') {
       sendJson(response, 200, { status: 'ok', version, uptimeS: Math.floor((Date.now() - target.startedAt) / 1000) });
     } else if (pathname === '/ready') {
-      const reason = notReadyReason(target);
+      const reason = await notReadyReason(target);
       const storage = reason === 'storage_not_writable' ? target.storage.failure : undefined;
       if (reason) sendJson(response, 503, { status: 'unavailable', reason, ...(storage ? { storage } : {}) }, { 'Retry-After': '5' });
       else sendJson(response, 200, { status: 'ready' });
@@ -51,9 +51,9 @@ export async function handleOpsRequest(request: IncomingMessage, response: Serve
   return true;
 }
 
-function notReadyReason(target: OpsTarget): string | undefined {
+async function notReadyReason(target: OpsTarget): Promise<string | undefined> {
   if (target.isShuttingDown) return 'shutting_down';
-  if (!target.storage.check()) return 'storage_not_writable';
+  if (!(await target.storage.check())) return 'storage_not_writable';
   return undefined;
 }
 

@@ -129,7 +129,7 @@ export async function touchStroke(person: Person, points: Array<[number, number]
   // without them looks like an instant flick, Chromium starts a fling, and the next tap only
   // stops that fling (no click), as on a real phone.
   let timestamp = Date.now() / 1000;
-  const send = (type: string, touchPoints: ReturnType<typeof touch>) =>
+  const send = (type: 'touchStart' | 'touchMove' | 'touchEnd', touchPoints: ReturnType<typeof touch>) =>
     cdp.send('Input.dispatchTouchEvent', { type, touchPoints, timestamp: (timestamp += 0.016) });
   await send('touchStart', touch(points[0]));
   for (const point of points.slice(1)) await send('touchMove', touch(point));
