@@ -19,6 +19,16 @@ export interface Config {
   /** Pending TCP connections the listening socket queues (the kernel caps it at net.core.somaxconn). */
   listenBacklog: number;
   databasePath: string;
+  /**
+   * PostgreSQL instead of the SQLite file (`postgres://…`); what several instances share.
+   * @default undefined (DATABASE_URL)
+   */
+  databaseUrl: string | undefined;
+  /**
+   * Connections each instance keeps to PostgreSQL.
+   * @default 10 (PG_POOL_SIZE)
+   */
+  pgPoolSize: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
    * From NODE_ENV; unset means development. Only production requires a configured key; the
@@ -160,6 +170,20 @@ function httpUrl(env: Env, name: string, fallback: string): string {
   return value.replace(/\/+$/, '');
 }
 
+function postgresUrl(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, 'must be a postgres:// URL');
+  }
+  // Never echo the value: it usually carries a password.
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError(name, `must be a postgres:// URL, got a ${url.protocol} URL`);
+  return value;
+}
+
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = str(env, name, fallback ? '1' : '0').toLowerCase();
   if (raw === '1' || raw === 'true') return true;
@@ -214,6 +238,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     host: str(env, 'HOST', '0.0.0.0'),
     listenBacklog: int(env, 'LISTEN_BACKLOG', 4096, 1, 65535),
     databasePath: str(env, 'DATABASE_PATH', './data/tutorboard.db'),
+    databaseUrl: postgresUrl(env, 'DATABASE_URL'),
+    pgPoolSize: int(env, 'PG_POOL_SIZE', 10, 1, 1000),
     logLevel: oneOf(env, 'LOG_LEVEL', levels, 'info'),
     mode: runMode,
     production,
