@@ -28,7 +28,7 @@ import type {
   Hocuspocus,
 } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
-import IORedis from 'ioredis';
+import { Redis as IORedis } from 'ioredis';
 import { describe } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
 
