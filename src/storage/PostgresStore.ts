@@ -88,14 +88,15 @@ export class PostgresStore implements Store {
    */
   private readonly exactVersion = new Map<string, number>();
   private closing: Promise<void> | undefined;
+  private opening: Promise<void> | undefined;
+  private readonly migrateOnOpen: boolean;
   private readonly probeTimeoutMs: number;
 
   /** Connects, migrates (unless `migrate: false`) and returns the store; rejects when the database is unreachable. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const store = new PostgresStore(url, options);
     try {
-      if (options.migrate === false) await store.pool.query('SELECT 1');
-      else store.appliedMigrations = await migratePostgres(store.pool);
+      await store.open();
     } catch (error) {
       await store.close();
       throw error;
@@ -103,11 +104,21 @@ export class PostgresStore implements Store {
     return store;
   }
 
+  /** Connects and migrates (unless `migrate: false`); once, however often it is called. */
+  open(): Promise<void> {
+    this.opening ??= (async () => {
+      if (this.migrateOnOpen) this.appliedMigrations = await migratePostgres(this.pool);
+      else await this.pool.query('SELECT 1');
+    })();
+    return this.opening;
+  }
+
   /** Opens no connection yet (the pool connects on first use); `open()` is the usual way. */
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const poolSize = Math.max(1, Math.trunc(options.poolSize ?? defaultPoolSize));
     this.instanceId = options.instanceId ?? `${hostname()}-${process.pid}`;
     this.location = maskPassword(url);
+    this.migrateOnOpen = options.migrate !== false;
     this.logger = options.logger;
     this.pool = new pg.Pool({
       connectionString: url,
