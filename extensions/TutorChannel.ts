@@ -17,8 +17,9 @@ import { redactUrl } from '../src/logger.ts';
 import { parseSessionRoute, requestUrl } from '../src/routes.ts';
 import { rejectUpgrade } from '../src/upgradeResponse.ts';
 import { parseResume, type OutgoingMessage, type Sender, type WelcomeMessage } from '../src/tutor/protocol.ts';
+import { LocalRooms } from '../src/tutor/LocalRooms.ts';
 import type { ResumeRequest } from '../src/tutor/Room.ts';
-import { Rooms } from '../src/tutor/Rooms.ts';
+import type { TutorRooms } from '../src/tutor/TutorRooms.ts';
 import { TutorConnection } from '../src/tutor/TutorConnection.ts';
 import { createTutorStats, type TutorStats } from '../src/tutor/TutorStats.ts';
 import { defaultTutorChannelConfiguration, type TutorChannelConfiguration } from '../src/tutor/TutorChannelConfiguration.ts';
@@ -32,7 +33,7 @@ export class TutorChannel implements Extension {
   extensionName = 'TutorChannel';
   readonly configuration: Readonly<TutorChannelConfiguration>;
   private readonly counters: TutorStats = createTutorStats();
-  private readonly rooms: Rooms;
+  private readonly rooms: TutorRooms;
   private readonly connections = new Set<TutorConnection>();
   private wss: WebSocketServer | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -43,8 +44,9 @@ export class TutorChannel implements Extension {
       if (!configuration[field]) throw new TypeError(`TutorChannel needs configuration.${field}`);
     }
     this.configuration = Object.freeze({ ...defaultTutorChannelConfiguration, ...configuration } as TutorChannelConfiguration);
-    const { replayMessages, replayMs, replayBytes, replayTotalBytes, emptyRoomGraceMs } = this.configuration;
-    this.rooms = new Rooms({ replayMessages, replayMs, replayBytes, replayTotalBytes, emptyRoomGraceMs });
+    const { replayMessages, replayMs, replayBytes, replayTotalBytes, emptyRoomGraceMs, logger } = this.configuration;
+    const options = { replayMessages, replayMs, replayBytes, replayTotalBytes, emptyRoomGraceMs, stats: this.counters, logger };
+    this.rooms = this.configuration.rooms ? this.configuration.rooms(options) : new LocalRooms(options);
   }
 
   async onConfigure(): Promise<void> {
@@ -117,16 +119,21 @@ export class TutorChannel implements Extension {
   /**
    * Sends a server-originated message into a session's room: stamped with `from` (the server
    * by default), given a seq and kept for replay like any room message. A `to` field addresses
-   * one user. Returns how many connections it was delivered to.
+   * one user. Returns how many connections it was delivered to at once: all of them on one
+   * machine; with REDIS_URL delivery happens when Redis hands the message back (0 here, see
+   * `publishCounted`).
    */
   publish(sessionId: string, message: OutgoingMessage, from: Sender = serverSender): number {
     if (typeof message.type !== 'string' || message.type === '') throw new TypeError('publish needs a message with a "type"');
     if (this.destroyed) return 0;
-    const room = this.rooms.open(sessionId);
-    const delivered = room.publish(message, { userId: from.userId, role: from.role });
-    this.counters.messagesDelivered += delivered;
-    this.rooms.release(room);
-    return delivered;
+    return this.rooms.publish(sessionId, message, { userId: from.userId, role: from.role });
+  }
+
+  /** Like `publish`, resolving with how many connections it was for across every instance. */
+  async publishCounted(sessionId: string, message: OutgoingMessage, from: Sender = serverSender): Promise<number> {
+    if (typeof message.type !== 'string' || message.type === '') throw new TypeError('publish needs a message with a "type"');
+    if (this.destroyed) return 0;
+    return this.rooms.publishCounted(sessionId, message, { userId: from.userId, role: from.role });
   }
 
   /** Closes every tutor connection with `code`; returns how many were open. */
@@ -145,18 +152,18 @@ export class TutorChannel implements Extension {
     return this.connections.size;
   }
 
-  /** Whether the session's room exists (it may be empty while its replay ring is live). */
+  /** Whether the session's room exists here (it may be empty while its replay ring is live). */
   hasRoom(sessionId: string): boolean {
-    return this.rooms.get(sessionId) !== undefined;
+    return this.rooms.hasRoom(sessionId);
   }
 
   get roomCount(): number {
-    return this.rooms.size;
+    return this.rooms.roomCount;
   }
 
   /** Sessions with a room, empty ones kept for replay included (the admin API lists them). */
   roomSessionIds(): string[] {
-    return this.rooms.all().map((room) => room.sessionId);
+    return this.rooms.roomSessionIds();
   }
 
   /** Bytes the replay of every room holds together (bounded by `replayTotalBytes`). */
@@ -176,7 +183,6 @@ export class TutorChannel implements Extension {
       return;
     }
     const { configuration, counters: stats } = this;
-    const room = this.rooms.open(sessionId);
     const connection = new TutorConnection({
       socket,
       connectionId: randomUUID(),
@@ -187,52 +193,51 @@ export class TutorChannel implements Extension {
       stats,
       logger: configuration.logger,
       onRoomMessage: (from, message) => {
-        const sender: Sender = { userId: from.userId, connectionId: from.connectionId, role: from.role };
-        stats.messagesDelivered += room.publish(message, sender);
+        this.rooms.publish(sessionId, message, { userId: from.userId, connectionId: from.connectionId, role: from.role });
       },
       onSeen: (from, now) => configuration.registry.touch(from.connectionId, now),
       onGone: (gone) => {
         this.connections.delete(gone);
         // With the code it closed with, so the disconnect log line and metrics see it.
         configuration.registry.remove(gone.connectionId, gone.closed);
-        room.leave(gone);
-        this.rooms.release(room);
+        this.rooms.leave(gone);
         configuration.logger.debug({ event: 'tutor_leave', connectionId: gone.connectionId, sessionId }, 'tutor connection left');
       },
     });
-    const welcome: WelcomeMessage = {
-      type: 'welcome',
-      connectionId: connection.connectionId,
-      sessionId,
-      userId: principal.userId,
-      role: principal.role,
-      peers: room.peers(),
-      heartbeatIntervalMs: configuration.heartbeatIntervalMs,
-      staleTimeoutMs: configuration.staleTimeoutMs,
-      seq: room.seq,
-      epoch: room.epoch,
-    };
-    // Welcome, then the replay, then live traffic: all in this tick, so nothing can interleave.
-    if (!connection.send(JSON.stringify(welcome))) return;
-    if (resume) room.replay(connection, resume);
-    if (connection.gone) return;
+    // Counted from the start: across instances the welcome waits for Redis, and a shutdown must
+    // close a socket that is still waiting for it.
     this.connections.add(connection);
-    configuration.registry.add({
-      connectionId: connection.connectionId,
-      sessionId,
-      userId: principal.userId,
-      role: principal.role,
-      connectionType: 'tutor',
-      connectedAt: connection.connectedAt,
-      lastSeenAt: connection.lastSeenAt,
-      remoteAddress,
-      close: (code, reason) => connection.close(code, reason),
+    this.rooms.join(connection, resume, {
+      welcome: ({ seq, epoch, peers }): WelcomeMessage => ({
+        type: 'welcome',
+        connectionId: connection.connectionId,
+        sessionId,
+        userId: principal.userId,
+        role: principal.role,
+        peers,
+        heartbeatIntervalMs: configuration.heartbeatIntervalMs,
+        staleTimeoutMs: configuration.staleTimeoutMs,
+        seq,
+        epoch,
+      }),
+      joined: () => {
+        configuration.registry.add({
+          connectionId: connection.connectionId,
+          sessionId,
+          userId: principal.userId,
+          role: principal.role,
+          connectionType: 'tutor',
+          connectedAt: connection.connectedAt,
+          lastSeenAt: connection.lastSeenAt,
+          remoteAddress,
+          close: (code, reason) => connection.close(code, reason),
+        });
+        configuration.logger.debug(
+          { event: 'tutor_join', connectionId: connection.connectionId, sessionId, userId: principal.userId, role: principal.role },
+          'tutor connection joined',
+        );
+      },
     });
-    room.join(connection);
-    configuration.logger.debug(
-      { event: 'tutor_join', connectionId: connection.connectionId, sessionId, userId: principal.userId, role: principal.role },
-      'tutor connection joined',
-    );
   }
 
   /** One timer for all sockets: cut the silent ones, ping the rest. */
@@ -273,7 +278,7 @@ export class TutorChannel implements Extension {
       await closeOrTerminate([...wss.clients], this.configuration.closeGraceMs);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     }
-    this.rooms.clear();
+    await this.rooms.close();
   }
 }
 

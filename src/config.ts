@@ -4,6 +4,7 @@
  * The README's configuration tables list every variable read here, with its default.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { AdmissionLimits } from './admission.ts';
 import { defaultMaxTtlSeconds } from './auth.ts';
 import { ConfigError } from './errors.ts';
@@ -78,6 +79,23 @@ export interface Config {
    * @default 5000
    */
   serverLeaseIntervalMs: number;
+  /**
+   * Joins instances (REDIS_URL): tutor rooms, presence and the admin API cross instances through
+   * Redis. Unset: one machine, everything in-process.
+   * @default undefined
+   */
+  redisUrl?: string;
+  /**
+   * Names this instance in logs, metrics and the admin API (INSTANCE_ID).
+   * @default hostname + "-" + pid
+   */
+  instanceId: string;
+  /**
+   * An instance that has not renewed its heartbeat in Redis for this long is gone: its tutor
+   * members leave the rooms of the other instances (INSTANCE_TTL_MS).
+   * @default 10000
+   */
+  instanceTtlMs: number;
   /** The tutor channel's settings; their meaning and defaults are documented in TutorChannelConfiguration. */
   tutor: Omit<TutorChannelConfiguration, TutorChannelCollaborators | 'closeGraceMs'>;
   snapshots: { intervalMs: number; keep: number };
@@ -184,6 +202,29 @@ function postgresUrl(env: Env, name: string): string | undefined {
   return value;
 }
 
+function redisUrl(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(name, `must be a redis:// or rediss:// URL, got "${url.protocol}//…"`);
+  return value;
+}
+
+/** Instance ids go into Redis key names and log lines: letters, digits, `.`, `_`, `-`. */
+const instanceIdPattern = /^[A-Za-z0-9._-]{1,100}$/;
+
+function instanceId(env: Env, name: string): string {
+  const value = optional(env, name);
+  if (value === undefined) return `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 80)}-${process.pid}`;
+  if (!instanceIdPattern.test(value)) throw new ConfigError(name, `must be 1-100 letters, digits, ".", "_" or "-", got "${value}"`);
+  return value;
+}
+
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = str(env, name, fallback ? '1' : '0').toLowerCase();
   if (raw === '1' || raw === 'true') return true;
@@ -233,12 +274,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (maxMessageBytes < maxBoardBytes) {
     throw new ConfigError('MAX_MESSAGE_BYTES', `must be at least MAX_BOARD_BYTES (${maxBoardBytes}): a provider sends all its offline work in one frame`);
   }
+  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
+  const redis = redisUrl(env, 'REDIS_URL');
+  if (redis !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('REDIS_URL', 'needs DATABASE_URL (postgres://…): instances joined by Redis must share one database, and two machines cannot share a SQLite file');
+  }
   const config: Config = {
     port: int(env, 'PORT', 1234, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
     listenBacklog: int(env, 'LISTEN_BACKLOG', 4096, 1, 65535),
     databasePath: str(env, 'DATABASE_PATH', './data/tutorboard.db'),
-    databaseUrl: postgresUrl(env, 'DATABASE_URL'),
+    databaseUrl,
     pgPoolSize: int(env, 'PG_POOL_SIZE', 10, 1, 1000),
     logLevel: oneOf(env, 'LOG_LEVEL', levels, 'info'),
     mode: runMode,
@@ -275,6 +321,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
     sqliteBusyTimeoutMs: int(env, 'SQLITE_BUSY_TIMEOUT_MS', 250, 0, 60_000),
     serverLeaseIntervalMs: int(env, 'SERVER_LEASE_INTERVAL_MS', 5_000, 50, 600_000),
+    redisUrl: redis,
+    instanceId: instanceId(env, 'INSTANCE_ID'),
+    instanceTtlMs: int(env, 'INSTANCE_TTL_MS', 10_000, 200, 600_000),
     tutor: {
       maxMessageBytes: int(env, 'TUTOR_MAX_MESSAGE_BYTES', tutorDefaults.maxMessageBytes, 64),
       heartbeatIntervalMs,

@@ -61,6 +61,9 @@ export const configVariables: readonly ConfigVariable[] = [
   { name: 'SNAPSHOT_KEEP', default: '100', meaning: 'automatic snapshots kept per session' },
   { name: 'TUTORBOARD_URL', default: 'http://127.0.0.1:$PORT', meaning: 'where CLI commands reach the running server' },
   { name: 'SERVER_LEASE_INTERVAL_MS', default: '5000', meaning: "how often the server renews its lease on the database file (the offline CLI's liveness check)" },
+  { name: 'REDIS_URL', default: 'unset', meaning: 'redis:// URL that joins instances (tutor rooms, presence, admin API across instances); unset: one machine' },
+  { name: 'INSTANCE_ID', default: 'hostname-pid', meaning: 'names this instance in logs, metrics and the admin API' },
+  { name: 'INSTANCE_TTL_MS', default: '10000', meaning: 'with REDIS_URL: an instance silent this long is gone and its tutor members leave' },
   { name: 'DEMO', default: '1 (0 in production)', meaning: 'serve the demo page at /' },
   { name: 'DEV_TOKENS', default: 'loopback (off in production)', meaning: 'who may get demo tokens from POST /dev/token: loopback, any or off' },
 ];

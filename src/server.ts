@@ -17,8 +17,9 @@ import { CapacityError, TutorboardError } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
 import { parseSessionRoute, requestUrl, type SessionRoute } from './routes.ts';
-import { SqliteStore } from './storage/SqliteStore.ts';
+import { createStore } from './storage/createStore.ts';
 import type { Store } from './storage/Store.ts';
+import { RedisHealth } from './cluster/RedisHealth.ts';
 import { leaseUrl, ServerLease } from './storage/ServerLease.ts';
 import { StorageHealth } from './storage/StorageHealth.ts';
 import { answerPlainRequest, probeHeaders, refusalOf, type UpgradeRefusal } from './upgradeProbe.ts';
@@ -28,6 +29,7 @@ import { WhiteboardSockets } from './whiteboard/WhiteboardSockets.ts';
 import { version } from './version.ts';
 import { sendError, sendJson } from './http/json.ts';
 import { AwarenessOwnership } from '../extensions/AwarenessOwnership.ts';
+import { ClusterDocuments } from '../extensions/ClusterDocuments.ts';
 import { Demo } from '../extensions/Demo.ts';
 import { DurableUpdates } from '../extensions/DurableUpdates.ts';
 import { Metrics } from '../extensions/Metrics.ts';
@@ -45,6 +47,8 @@ export interface ServerOptions {
   extensions?: Extension[];
   /** False keeps metrics off the hot paths and `/metrics` answers 404 (for benchmarks). Default true. */
   metrics?: boolean;
+  /** The store to use instead of the one the configuration names (`createStore`). */
+  store?: Store;
 }
 
 export class TutorboardServer {
@@ -55,6 +59,10 @@ export class TutorboardServer {
   readonly metrics: Metrics;
   readonly store: Store;
   readonly storageHealth: StorageHealth;
+  /** Set with REDIS_URL: whether this instance reaches Redis. */
+  readonly redisHealth: RedisHealth | undefined;
+  /** Set with REDIS_URL: whiteboards shared with the other instances. */
+  readonly clusterDocuments: ClusterDocuments | undefined;
   readonly persistence: Persistence;
   readonly durableUpdates: DurableUpdates;
   readonly snapshots: Snapshots;
@@ -74,11 +82,11 @@ export class TutorboardServer {
     this.config = config;
     this.logger = options.logger ?? createLogger({ level: config.logLevel });
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
-    this.store = new SqliteStore(config.databasePath, {
-      synchronous: config.sqliteSynchronous,
-      busyTimeoutMs: config.sqliteBusyTimeoutMs,
-      minFreeBytes: config.storageMinFreeBytes,
-    });
+    this.store = options.store ?? createStore(config, this.logger);
+    this.redisHealth = config.redisUrl ? new RedisHealth({ logger: this.logger }) : undefined;
+    this.clusterDocuments = config.redisUrl
+      ? new ClusterDocuments({ redisUrl: config.redisUrl, instanceId: config.instanceId, health: this.redisHealth, logger: this.logger })
+      : undefined;
     this.storageHealth = new StorageHealth({ logger: this.logger, probe: () => this.store.probe() });
     const metricsOn = options.metrics !== false;
     this.metrics = new Metrics({ sources: this });
@@ -134,6 +142,7 @@ export class TutorboardServer {
         }),
         new AwarenessOwnership({ maxClientsPerConnection: config.socketLimits.maxAwarenessClients, logger: this.logger }),
         this.persistence,
+        ...(this.clusterDocuments ? [this.clusterDocuments] : []),
         this.durableUpdates,
         this.snapshots,
         this.tutor,
@@ -162,6 +171,7 @@ export class TutorboardServer {
 
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   async listen(port = this.config.port, host = this.config.host): Promise<number> {
+    await this.store.open();
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);
       // A reconnect storm (every client of a restarted instance at once) overflows Node's default
@@ -175,9 +185,13 @@ export class TutorboardServer {
     // Taken before any connection can load a document, so the offline CLI never misses this server.
     const address = (this.httpServer.address() as AddressInfo).address;
     const leaseOptions = { url: leaseUrl(address, bound), intervalMs: this.config.serverLeaseIntervalMs, logger: this.logger };
-    this.lease = await ServerLease.acquire(this.store.leases, leaseOptions);
+    // Instances of a cluster share their PostgreSQL database on purpose; two on one SQLite file is a mistake.
+    this.lease = await ServerLease.acquire(this.store.leases, { ...leaseOptions, warnIfShared: this.store.engine === 'sqlite' });
     await this.hocuspocus.hooks('onListen', { instance: this.hocuspocus, configuration: this.hocuspocus.configuration, port: bound });
-    this.logger.info({ event: 'listening', host, port: bound, databasePath: this.config.databasePath }, 'tutorboard listening');
+    this.logger.info(
+      { event: 'listening', host, port: bound, databasePath: this.config.databasePath, instanceId: this.config.instanceId, storage: this.store.engine, database: this.store.location, redis: this.config.redisUrl !== undefined },
+      'tutorboard listening',
+    );
     return bound;
   }
 
@@ -337,6 +351,7 @@ export class TutorboardServer {
     await this.lease?.release();
     this.storageHealth.dispose();
     await this.store.close();
+    await this.clusterDocuments?.onDestroy();
     this.httpServer.closeAllConnections();
     this.connectionLog.dispose();
     this.logger.info({ event: 'shutdown_complete', durationMs: Date.now() - started }, 'shutdown complete');

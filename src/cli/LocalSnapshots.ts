@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { Hocuspocus } from '@hocuspocus/server';
 import type { Config } from '../config.ts';
 import { snapshotContent, snapshotDetail, snapshotJson, type SnapshotDetailJson, type SnapshotJson } from '../http/snapshotRoutes.ts';
-import { SqliteStore } from '../storage/SqliteStore.ts';
+import { createStore } from '../storage/createStore.ts';
 import type { Store } from '../storage/Store.ts';
 import { Persistence } from '../../extensions/Persistence.ts';
 import { Snapshots } from '../../extensions/Snapshots.ts';
@@ -34,10 +34,17 @@ export class LocalSnapshots {
   }
 
   static async open(config: Readonly<Config>, user = cliUser()): Promise<LocalSnapshots> {
-    if (!existsSync(config.databasePath)) {
+    if (config.databaseUrl === undefined && !existsSync(config.databasePath)) {
       throw new Error(`no server at ${config.tutorboardUrl} and no database at ${config.databasePath}`);
     }
-    const local = new LocalSnapshots(new SqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous }), user);
+    const store = createStore(config);
+    try {
+      await store.open();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const local = new LocalSnapshots(store, user);
     await local.snapshots.ready;
     return local;
   }

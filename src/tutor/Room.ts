@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '../auth.ts';
 import type { ReplayBudget } from './ReplayBudget.ts';
 import { ReplayRing, replayData } from './ReplayRing.ts';
-import type { ErrorMessage, OutgoingMessage, Peer, PresenceMessage, Sender } from './protocol.ts';
+import type { OutgoingMessage, Peer, PresenceMessage, Sender } from './protocol.ts';
+import { sendReplay } from './sendReplay.ts';
 
 /** What the room needs from a connection. */
 export interface RoomMember {
@@ -26,7 +27,17 @@ export interface RoomOptions {
   replayBytes?: number;
   /** The server-wide replay budget the room's entries are charged to. Default: none. */
   replayBudget?: ReplayBudget;
+  /** The room's epoch. Default: a new random id. */
+  epoch?: string;
   now?: () => number;
+}
+
+/** A message stamped elsewhere (another instance, through the cluster bus), delivered as is. */
+export interface StampedMessage {
+  seq: number;
+  ts: number;
+  to: string | undefined;
+  senderConnectionId: string | undefined;
 }
 
 /** What a reconnecting client says it has seen. */
@@ -37,15 +48,15 @@ export interface ResumeRequest {
 
 export class Room {
   readonly sessionId: string;
-  /** A new id for every room instance, so seq values from an earlier room are never mistaken for this one's. */
-  readonly epoch = randomUUID();
   private readonly members = new Map<string, RoomMember>();
   private readonly ring: ReplayRing;
   private readonly now: () => number;
   private lastSeq = 0;
+  private currentEpoch: string;
 
   constructor(sessionId: string, options: RoomOptions) {
     this.sessionId = sessionId;
+    this.currentEpoch = options.epoch ?? randomUUID();
     this.ring = new ReplayRing({
       messages: options.replayMessages,
       bytes: options.replayBytes ?? Number.POSITIVE_INFINITY,
@@ -57,6 +68,23 @@ export class Room {
 
   get seq(): number {
     return this.lastSeq;
+  }
+
+  /** A new id for every room instance, so seq values from an earlier room are never mistaken for this one's. */
+  get epoch(): string {
+    return this.currentEpoch;
+  }
+
+  /**
+   * Takes on the epoch and seq of the shared room this one mirrors (a cluster). Another epoch
+   * makes the local replay worthless; the seq only moves forward.
+   */
+  adopt(epoch: string, seq: number): void {
+    if (epoch !== this.currentEpoch) {
+      this.ring.clear();
+      this.currentEpoch = epoch;
+    }
+    if (seq > this.lastSeq) this.lastSeq = seq;
   }
 
   get size(): number {
@@ -73,16 +101,32 @@ export class Room {
 
   /** Adds a member and tells the others. */
   join(member: RoomMember): void {
-    this.members.set(member.connectionId, member);
+    this.add(member);
     this.presence('join', member);
   }
 
   /** Removes a member and tells the others; false when it was not (or no longer) here. */
   leave(member: RoomMember): boolean {
-    if (this.members.get(member.connectionId) !== member) return false;
-    this.members.delete(member.connectionId);
+    if (!this.remove(member)) return false;
     this.presence('leave', member);
     return true;
+  }
+
+  /** Adds a member without telling anyone (a cluster announces presence itself). */
+  add(member: RoomMember): void {
+    this.members.set(member.connectionId, member);
+  }
+
+  /** Removes a member without telling anyone; false when it was not (or no longer) here. */
+  remove(member: RoomMember): boolean {
+    if (this.members.get(member.connectionId) !== member) return false;
+    this.members.delete(member.connectionId);
+    return true;
+  }
+
+  /** Writes `data` to every member but `exceptConnectionId` (presence the cluster announced). */
+  broadcast(data: Buffer, exceptConnectionId: string | undefined): void {
+    for (const member of this.members.values()) if (member.connectionId !== exceptConnectionId) member.send(data);
   }
 
   /**
@@ -110,31 +154,36 @@ export class Room {
   }
 
   /**
+   * Delivers a message stamped elsewhere (`json` is its text, `data` the same bytes in UTF-8) to
+   * every member but its sender, honouring `to`; kept for replay when it is newer than anything
+   * here. Returns how many connections got it.
+   */
+  deliver(stamp: StampedMessage, json: string, data: Buffer): number {
+    if (stamp.seq > this.lastSeq) {
+      this.lastSeq = stamp.seq;
+      this.ring.push({ seq: stamp.seq, ts: stamp.ts, to: stamp.to, senderConnectionId: stamp.senderConnectionId, data: replayData(json, data) }, this.now());
+    }
+    let delivered = 0;
+    for (const member of this.members.values()) {
+      if (member.connectionId === stamp.senderConnectionId) continue;
+      if (stamp.to !== undefined && member.userId !== stamp.to) continue;
+      if (member.send(data)) delivered += 1;
+    }
+    return delivered;
+  }
+
+  /**
    * Sends `member` what it missed after `since`: a `replay_gap` error first when some of it is
    * gone (evicted, expired, or from an earlier room instance), then everything still retained.
    */
   replay(member: RoomMember, resume: ResumeRequest): void {
-    const sameRoom = (resume.epoch === undefined || resume.epoch === this.epoch) && resume.since <= this.lastSeq;
-    // From another room instance, every message of this one is new to the client.
-    const since = sameRoom ? resume.since : 0;
-    if (since >= this.lastSeq && sameRoom) return;
-    const entries = this.ring.live(this.now());
-    const firstRetained = entries.length > 0 ? entries[0].seq : this.lastSeq + 1;
-    if (!sameRoom || firstRetained > since + 1) {
-      const message = sameRoom
-        ? `messages ${since + 1}..${firstRetained - 1} are no longer available`
-        : resume.epoch === this.epoch
-          ? `since ${resume.since} is past this room's latest seq ${this.lastSeq}; sending everything retained`
-          : 'the room was restarted since you left; earlier messages are lost';
-      const gap: ErrorMessage = { type: 'error', code: 'replay_gap', message };
-      if (!member.send(JSON.stringify(gap))) return;
-    }
-    for (const entry of entries) {
-      if (entry.seq <= since) continue;
-      if (entry.to !== undefined && entry.to !== member.userId) continue;
-      if (entry.senderConnectionId === member.connectionId) continue;
-      if (!member.send(entry.data)) return;
-    }
+    if (resume.since === this.lastSeq && (resume.epoch === undefined || resume.epoch === this.currentEpoch)) return;
+    sendReplay(member, resume, { epoch: this.currentEpoch, seq: this.lastSeq, entries: this.ring.live(this.now()) });
+  }
+
+  /** Forgets the replay but keeps seq and epoch (a cluster room whose shared log took over). */
+  clearReplay(): void {
+    this.ring.clear();
   }
 
   /** How long an empty room should be kept for replay, in ms (0: drop it now). */

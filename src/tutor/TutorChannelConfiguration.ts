@@ -6,6 +6,7 @@ import type { Authenticator } from '../auth.ts';
 import type { Principal } from '../auth.ts';
 import type { Logger } from '../logger.ts';
 import type { ConnectionRegistry } from '../registry.ts';
+import type { TutorRooms, TutorRoomsOptions } from './TutorRooms.ts';
 
 export interface TutorChannelConfiguration {
   /** Verifies upgrade tokens. Required, no default. */
@@ -96,9 +97,15 @@ export interface TutorChannelConfiguration {
    * @default undefined (no limits beyond MAX_CONNECTIONS)
    */
   admit?: (sessionId: string, principal: Principal) => void;
+  /**
+   * Where the rooms live: builds them from the channel's replay limits and counters. A cluster
+   * bus passes its shared rooms (`ClusterBus.tutorRooms`).
+   * @default undefined (rooms in this process: LocalRooms)
+   */
+  rooms?: (options: TutorRoomsOptions) => TutorRooms;
 }
 
-export type TutorChannelCollaborators = 'authenticator' | 'registry' | 'logger' | 'admit';
+export type TutorChannelCollaborators = 'authenticator' | 'registry' | 'logger' | 'admit' | 'rooms';
 
 export const defaultTutorChannelConfiguration: Omit<TutorChannelConfiguration, TutorChannelCollaborators> = {
   maxMessageBytes: 64 * 1024,

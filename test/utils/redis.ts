@@ -1,0 +1,65 @@
+/**
+ * A redis-server of its own per test, on a free port, nothing kept on disk; stopped after the
+ * test. `stop()` and `start()` on the same port make an outage and a recovery.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { registerCleanup } from './cleanup.ts';
+import { withTimeout } from './waitFor.ts';
+
+export const redisServerPath = process.env.REDIS_SERVER ?? 'redis-server';
+
+export interface TestRedis {
+  port: number;
+  /** `redis://127.0.0.1:<port>` */
+  url: string;
+  /** Kills the server (its data goes with it, as after a crash with no persistence). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port. */
+  start(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const process = spawn(redisServerPath, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = process;
+    let output = '';
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        process.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Ready to accept connections')) resolve();
+        });
+        process.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        process.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+        process.once('error', reject);
+      }),
+      10_000,
+      `redis-server on port ${port}`,
+    );
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  registerCleanup(stop);
+  return { port, url: `redis://127.0.0.1:${port}`, stop, start };
+}
