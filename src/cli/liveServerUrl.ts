@@ -31,7 +31,7 @@ export async function liveServerUrl(
   const refuse = (why: string, what: string) =>
     new DatabaseInUseError(
       `a tutorboard server (${describeHolder(holder)}) is live on ${location} and ${why}; ` +
-        `not touching the database behind its back: ${what}`,
+        `not touching the ${config.databaseUrl === undefined ? 'file' : 'database'} behind its back: ${what}`,
     );
   // 127.0.0.1 in a lease from another host would reach whatever listens on this one.
   if (holder.hostname !== hostname()) {
