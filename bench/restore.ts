@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config.ts';
 import { documentToJSON } from '../src/documentContent.ts';
 import { createLogger } from '../src/logger.ts';
 import { TutorboardServer } from '../src/server.ts';
+import type { SqliteStore } from '../src/storage/SqliteStore.ts';
 
 const { values } = parseArgs({ options: { shapes: { type: 'string', default: '4000' }, runs: { type: 'string', default: '5' } } });
 const shapeCount = Number(values.shapes);
@@ -123,7 +124,7 @@ async function setup() {
   drawBoard(providers[0].document);
   await until(providers[0], 'unsyncedChanges', () => providers[0].unsyncedChanges === 0);
   await until(providers[1].document, 'update', () => showsBoard(providers[1].document));
-  const snapshot = server.snapshots.create(session, { createdBy: 'bench', label: 'board' });
+  const snapshot = await server.snapshots.create(session, { createdBy: 'bench', label: 'board' });
   const expected = JSON.stringify(documentToJSON(providers[0].document));
   const close = async () => {
     for (const p of providers) p.destroy();
@@ -160,10 +161,11 @@ async function forwardRestore(scenario: string): Promise<Run[]> {
 /** Disconnect everyone, replace the stored state with the snapshot's bytes, reconnect. */
 async function byteSwap(scenario: string): Promise<Run[]> {
   const { server, providers, snapshot, expected, close } = await setup();
-  const state = server.snapshots.get(session, snapshot.id).state;
-  const replace = server.store.db.transaction(() => {
-    server.store.db.prepare('DELETE FROM document_updates WHERE document_name = ?').run(session);
-    server.store.db
+  const state = (await server.snapshots.get(session, snapshot.id)).state;
+  const db = (server.store as SqliteStore).db;
+  const replace = db.transaction(() => {
+    db.prepare('DELETE FROM document_updates WHERE document_name = ?').run(session);
+    db
       .prepare('INSERT INTO documents (name, state, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET state = excluded.state')
       .run(session, state, Date.now(), Date.now());
   });

@@ -31,12 +31,12 @@ import { parseSaveRequest, type SaveReply } from '../src/whiteboard/saveProtocol
 import type { WhiteboardContext } from '../src/whiteboard/WhiteboardContext.ts';
 
 export interface DurableUpdatesConfiguration {
-  /** Appends to the update log (committed on return) and is told when the update is applied. */
+  /** Appends to the update log (committed when the promise resolves) and is told when the update is applied. */
   persistence: {
-    append(documentName: string, update: Uint8Array): number;
+    append(documentName: string, update: Uint8Array): Promise<number>;
     applied(documentName: string, id: number): void;
     storedBytes(documentName: string): number;
-    flush(documentName: string, document: Y.Doc): void;
+    flush(documentName: string, document: Y.Doc): Promise<void>;
   };
   /**
    * Largest a board may grow, in bytes of stored Yjs state. An update that would take it past
@@ -95,12 +95,12 @@ export class DurableUpdates implements Extension {
     // A sync step 2 from the client (its first reply) carries everything it had on connecting.
     state.clientSynced ||= step === SyncStep.Two;
     if (isEmptyUpdate(update)) return;
-    if (this.wouldOverflow(documentName, document, update)) {
+    if (await this.wouldOverflow(documentName, document, update)) {
       this.refuse(connection, documentName, update.byteLength);
       return;
     }
     try {
-      state.logId = this.configuration.persistence.append(documentName, update);
+      state.logId = await this.configuration.persistence.append(documentName, update);
     } catch {
       // StorageHealth has logged the cause; the client sends this update again on reconnect.
       this.close(connection, context, 'storage_unavailable', CloseCode.StorageUnavailable, 'storage unavailable; reconnect to resend');
@@ -153,11 +153,11 @@ export class DurableUpdates implements Extension {
    * The log overcounts until compaction (an update that repeats known content still costs its
    * bytes), so a board near the cap is compacted and the update's new part measured before refusing.
    */
-  private wouldOverflow(documentName: string, document: Y.Doc, update: Uint8Array): boolean {
+  private async wouldOverflow(documentName: string, document: Y.Doc, update: Uint8Array): Promise<boolean> {
     const { persistence, maxBoardBytes } = this.configuration;
     if (persistence.storedBytes(documentName) + update.byteLength <= maxBoardBytes) return false;
     try {
-      persistence.flush(documentName, document);
+      await persistence.flush(documentName, document);
     } catch {
       return false; // the append right after meets the same storage fault and closes the socket
     }

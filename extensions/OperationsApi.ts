@@ -22,9 +22,9 @@ export interface OperationsServer {
   readonly authenticator: Authenticator;
   readonly registry: ConnectionRegistry;
   readonly logger: Logger;
-  readonly store: { pending(name: string): { updates: number; bytes: number } | Promise<{ updates: number; bytes: number }> };
+  readonly store: { pending(name: string): Promise<{ updates: number; bytes: number }> };
   readonly storageHealth: OpsTarget['storage'];
-  readonly persistence: { flush(name: string, document: Y.Doc): void | Promise<void> };
+  readonly persistence: { flush(name: string, document: Y.Doc): Promise<void> };
   readonly tutor: AdminTarget['tutor'] & LocalSessions['tutor'];
   /** What crosses instances: the admin API asks every instance through it. */
   readonly bus: ClusterBus;

@@ -2,7 +2,7 @@
  * Crash-safe persistence on @hocuspocus/extension-database.
  *
  * Stock Hocuspocus stores a document on a debounce (up to 10 s), so a crash loses what clients
- * were already told was synced. Here every update is in the SQLite log before it is applied:
+ * were already told was synced. Here every update is in the store's log before it is applied:
  * a client's update is logged by `DurableUpdates` before Hocuspocus applies and acknowledges it
  * (log-before-apply), and an update that does not come from a client (a restore) is logged by
  * whoever makes it, marked with `loggedOrigin`. The debounced store only compacts (full state
@@ -19,11 +19,11 @@ import { Database } from '@hocuspocus/extension-database';
 import * as Y from 'yjs';
 import { DocumentLoadError } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
-import type { SqliteStore } from '../src/storage/SqliteStore.ts';
+import type { Store } from '../src/storage/Store.ts';
 import type { StorageHealth } from '../src/storage/StorageHealth.ts';
 
 export interface PersistenceConfiguration {
-  store: SqliteStore;
+  store: Store;
   /** Told about every failed and every successful write. */
   health?: StorageHealth;
   logger?: Logger;
@@ -48,8 +48,10 @@ export function loggedOrigin<T extends object>(origin: T): T {
 
 function isLogged(origin: unknown): boolean {
   if (typeof origin !== 'object' || origin === null) return false;
-  // Clients' updates are logged by DurableUpdates before Hocuspocus applies them.
-  return (origin as { source?: unknown }).source === 'connection' || logged in origin;
+  // Clients' updates are logged by DurableUpdates before Hocuspocus applies them; updates from
+  // another instance (through Redis) were logged by the instance that received them.
+  const source = (origin as { source?: unknown }).source;
+  return source === 'connection' || source === 'redis' || logged in origin;
 }
 
 interface DocumentLog {
@@ -63,7 +65,7 @@ interface DocumentLog {
 
 export class Persistence extends Database implements Extension {
   extensionName = 'Persistence';
-  private readonly store: SqliteStore;
+  private readonly store: Store;
   private readonly health: StorageHealth | undefined;
   private readonly logger: Logger | undefined;
   private readonly hooks: Pick<PersistenceConfiguration, 'onAppend' | 'onCompact'>;
@@ -82,9 +84,9 @@ export class Persistence extends Database implements Extension {
     this.hooks = { onAppend: configuration.onAppend, onCompact: configuration.onCompact };
   }
 
-  /** Stored state + log replay, merged into one update; throws DocumentLoadError on corrupt bytes. */
-  read(documentName: string): Uint8Array | null {
-    const { state, updates } = this.store.load(documentName);
+  /** Stored state + log replay, merged into one update; rejects with DocumentLoadError on corrupt bytes. */
+  async read(documentName: string): Promise<Uint8Array | null> {
+    const { state, updates } = await this.store.load(documentName);
     if (state === null && updates.length === 0) return null;
     const doc = new Y.Doc({ gc: true });
     try {
@@ -112,7 +114,7 @@ export class Persistence extends Database implements Extension {
    */
   override async onLoadDocument({ document, documentName }: onLoadDocumentPayload): Promise<void> {
     try {
-      const { state, updates } = this.store.load(documentName);
+      const { state, updates } = await this.store.load(documentName);
       let bytes = state?.byteLength ?? 0;
       document.transact(() => {
         if (state) Y.applyUpdate(document, state);
@@ -146,15 +148,15 @@ export class Persistence extends Database implements Extension {
   }
 
   /**
-   * Appends an update to a loaded document's log before it is applied; committed when this
-   * returns. Call `applied(documentName, id)` once it is in the document. Throws (and tells
-   * the health tracker) when the store refuses the write.
+   * Appends an update to a loaded document's log before it is applied; committed when the
+   * promise resolves. Call `applied(documentName, id)` once it is in the document. Rejects (and
+   * tells the health tracker) when the store refuses the write.
    */
-  append(documentName: string, update: Uint8Array): number {
+  async append(documentName: string, update: Uint8Array): Promise<number> {
     const started = performance.now();
     let id: number;
     try {
-      id = this.store.append(documentName, update);
+      id = await this.store.append(documentName, update);
     } catch (error) {
       this.health?.failed('append', error);
       throw error;
@@ -184,38 +186,38 @@ export class Persistence extends Database implements Extension {
    * loading is skipped: Hocuspocus lists it before its content is read, and its empty state
    * would replace the stored one.
    */
-  flush(documentName: string, document: Y.Doc & { isLoading?: boolean }): void {
+  async flush(documentName: string, document: Y.Doc & { isLoading?: boolean }): Promise<void> {
     if (document.isLoading) return;
-    this.compact(documentName, Y.encodeStateAsUpdate(document));
+    await this.compact(documentName, Y.encodeStateAsUpdate(document));
   }
 
   /** An update nobody logged before applying it (none today; a safety net for extensions) is appended here. */
   private onUpdate(documentName: string, update: Uint8Array, origin: unknown): void {
     if (isLogged(origin)) return;
-    try {
-      // Applied already: the event fires after the transaction.
-      this.applied(documentName, this.append(documentName, update));
-    } catch (error) {
-      // Never rethrow inside a Y.Doc event: Yjs would be left mid-transaction and the document
-      // would stop emitting updates. The debounced compaction stores this change later.
-      this.logger?.error({ documentName, err: error }, 'an update with no client could not be logged; compaction will store it');
-    }
+    // Applied already (the event fires after the transaction), so nothing waits for the commit.
+    // Never throw inside a Y.Doc event: Yjs would be left mid-transaction and the document
+    // would stop emitting updates. A failed append is stored by the debounced compaction later.
+    this.append(documentName, update).then(
+      (id) => this.applied(documentName, id),
+      (error: unknown) => this.logger?.error({ documentName, err: error }, 'an update with no client could not be logged; compaction will store it'),
+    );
   }
 
-  private compact(documentName: string, state: Uint8Array): void {
+  private async compact(documentName: string, state: Uint8Array): Promise<void> {
     if (!this.store.isOpen) return;
     const started = performance.now();
     const entry = this.logs.get(documentName);
     const upTo = entry && entry.unapplied.size > 0 ? Math.min(...entry.unapplied) - 1 : undefined;
+    let pendingBytes = 0;
     try {
-      if (upTo === undefined) this.store.compact(documentName, state);
-      else this.store.compact(documentName, state, upTo);
+      await this.store.compact(documentName, state, upTo);
+      if (upTo !== undefined) pendingBytes = (await this.store.pending(documentName)).bytes;
     } catch (error) {
       this.health?.failed('compact', error);
       throw error;
     }
     this.health?.succeeded();
-    if (entry) entry.bytes = state.byteLength + (upTo === undefined ? 0 : this.store.pending(documentName).bytes);
+    if (entry) entry.bytes = state.byteLength + pendingBytes;
     this.hooks.onCompact?.(documentName, state.byteLength, performance.now() - started);
   }
 }

@@ -28,8 +28,8 @@ import type { Logger } from '../src/logger.ts';
 import { restoreDocument } from '../src/restoreDocument.ts';
 import { loggedOrigin, type Persistence } from './Persistence.ts';
 import { stateHash } from '../src/stateHash.ts';
-import type { SqliteStore } from '../src/storage/SqliteStore.ts';
-import { SnapshotStore, type Snapshot, type NewSnapshot, type SnapshotMeta, type SnapshotReason } from '../src/storage/SnapshotStore.ts';
+import type { Snapshot, NewSnapshot, SnapshotMeta, SnapshotReason } from '../src/storage/SnapshotStore.ts';
+import type { SnapshotRows, Store } from '../src/storage/Store.ts';
 
 /** What the session's tutor room receives after a restore. */
 export interface WhiteboardRestoredMessage {
@@ -40,8 +40,8 @@ export interface WhiteboardRestoredMessage {
 }
 
 export interface SnapshotsConfiguration {
-  /** The server's SQLite store; snapshot rows live in the same file (migration 0002). */
-  store: SqliteStore;
+  /** The server's store; snapshot rows live beside the documents. */
+  store: Store;
   /**
    * Reads a document that is not loaded (stored state plus update log, as one update); logs a
    * restore's edit before it is applied.
@@ -90,7 +90,6 @@ export class Snapshots extends EventEmitter implements Extension {
   readonly ready: Promise<void>;
   private markReady: () => void = () => {};
   private instance: Hocuspocus | undefined;
-  private rows: SnapshotStore | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Loaded documents changed since their last snapshot. */
   private readonly changed = new Set<string>();
@@ -104,10 +103,9 @@ export class Snapshots extends EventEmitter implements Extension {
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {
     if (this.instance) return;
     this.instance = instance;
-    this.rows = new SnapshotStore(this.configuration.store.db);
     // One timer for the whole server, not one per document.
     if (this.configuration.intervalMs > 0) {
-      this.timer = setInterval(() => this.snapshotChanged(), this.configuration.intervalMs);
+      this.timer = setInterval(() => void this.snapshotChanged(), this.configuration.intervalMs);
       this.timer.unref();
     }
     this.markReady();
@@ -122,7 +120,7 @@ export class Snapshots extends EventEmitter implements Extension {
     // socketId "server" is our own direct connection (a restore or a snapshot of a document
     // nobody has open), not a session ending.
     if (clientsCount > 0 || socketId === 'server' || !this.changed.has(documentName)) return;
-    this.takeAutomatic(documentName, document, 'session-end');
+    await this.takeAutomatic(documentName, document, 'session-end');
   }
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
@@ -143,33 +141,33 @@ export class Snapshots extends EventEmitter implements Extension {
   }
 
   /** Whether anything is known about the session: a loaded or stored document, or snapshots. */
-  exists(sessionId: string): boolean {
-    return this.instance?.documents.has(sessionId) || this.configuration.store.exists(sessionId) || this.store.hasAny(sessionId);
+  async exists(sessionId: string): Promise<boolean> {
+    return Boolean(this.instance?.documents.has(sessionId)) || (await this.configuration.store.exists(sessionId)) || (await this.store.hasAny(sessionId));
   }
 
   /** Newest first; NotFoundError for an unknown session. */
-  list(sessionId: string): SnapshotMeta[] {
-    const rows = this.store.list(sessionId);
-    if (rows.length === 0 && !this.exists(sessionId)) throw unknownSession(sessionId);
+  async list(sessionId: string): Promise<SnapshotMeta[]> {
+    const rows = await this.store.list(sessionId);
+    if (rows.length === 0 && !(await this.exists(sessionId))) throw unknownSession(sessionId);
     return rows;
   }
 
-  get(sessionId: string, snapshotId: number): Snapshot {
-    const snapshot = this.store.get(sessionId, snapshotId);
+  async get(sessionId: string, snapshotId: number): Promise<Snapshot> {
+    const snapshot = await this.store.get(sessionId, snapshotId);
     if (!snapshot) throw unknownSnapshot(sessionId, snapshotId);
     return snapshot;
   }
 
   /** A manual snapshot of the current content; works whether or not the document is loaded. */
-  create(sessionId: string, options: { label?: string | null; createdBy: string }): SnapshotMeta {
+  async create(sessionId: string, options: { label?: string | null; createdBy: string }): Promise<SnapshotMeta> {
     const live = this.instance?.documents.get(sessionId);
-    if (live && !live.isLoading) return this.take(sessionId, live, 'manual', options.createdBy, options.label).snapshot;
-    const stored = this.configuration.persistence.read(sessionId);
+    if (live && !live.isLoading) return (await this.take(sessionId, live, 'manual', options.createdBy, options.label)).snapshot;
+    const stored = await this.configuration.persistence.read(sessionId);
     if (stored === null) throw unknownSession(sessionId);
     const doc = new Y.Doc();
     try {
       Y.applyUpdate(doc, stored);
-      return this.take(sessionId, doc, 'manual', options.createdBy, options.label).snapshot;
+      return (await this.take(sessionId, doc, 'manual', options.createdBy, options.label)).snapshot;
     } finally {
       doc.destroy();
     }
@@ -177,13 +175,13 @@ export class Snapshots extends EventEmitter implements Extension {
 
   /**
    * Computes the forward edit on a copy of the live document, then commits a `pre-restore`
-   * snapshot and the edit to the update log in one SQLite transaction, and only then applies
+   * snapshot and the edit to the update log in one transaction, and only then applies
    * the edit to the live document (log-before-apply, like clients' updates). An unknown
    * snapshot or an edit that cannot be computed fails before anything is stored; a failed
    * commit leaves the live board untouched.
    */
   async restore(sessionId: string, snapshotId: number, by: string): Promise<RestoreResult> {
-    const snapshot = this.get(sessionId, snapshotId);
+    const snapshot = await this.get(sessionId, snapshotId);
     const target = new Y.Doc();
     Y.applyUpdate(target, snapshot.state);
     const connection = await this.hocuspocus.openDirectConnection(sessionId, { snapshotRestore: { snapshotId, by } });
@@ -194,11 +192,8 @@ export class Snapshots extends EventEmitter implements Extension {
       const edit = forwardEdit(doc, target, origin);
       const started = performance.now();
       const { persistence } = this.configuration;
-      const pre = this.configuration.store.db.transaction(() => {
-        // Not `take`: the row is announced only once the transaction has committed.
-        const row = this.store.create(this.row(sessionId, doc, 'pre-restore', by, `before restoring snapshot ${snapshotId}`));
-        return { ...row, logId: edit ? persistence.append(sessionId, edit) : undefined };
-      })();
+      // Not `take`: the row is announced only once the transaction has committed.
+      const pre = await this.configuration.store.commitRestore(this.row(sessionId, doc, 'pre-restore', by, `before restoring snapshot ${snapshotId}`), edit);
       if (pre.created) this.emit('snapshot', pre.snapshot, performance.now() - started);
       if (edit) {
         Y.applyUpdate(doc, edit, loggedOrigin(origin));
@@ -221,25 +216,25 @@ export class Snapshots extends EventEmitter implements Extension {
     return result;
   }
 
-  delete(sessionId: string, snapshotId: number): void {
-    if (!this.store.delete(sessionId, snapshotId)) throw unknownSnapshot(sessionId, snapshotId);
+  async delete(sessionId: string, snapshotId: number): Promise<void> {
+    if (!(await this.store.delete(sessionId, snapshotId))) throw unknownSnapshot(sessionId, snapshotId);
   }
 
   /** The interval sweep: one `auto` snapshot per loaded document changed since its last one. */
-  snapshotChanged(): void {
+  async snapshotChanged(): Promise<void> {
     for (const name of [...this.changed]) {
       const document = this.instance?.documents.get(name);
       if (!document) this.changed.delete(name);
-      else if (!document.isLoading) this.takeAutomatic(name, document, 'auto');
+      else if (!document.isLoading) await this.takeAutomatic(name, document, 'auto');
     }
   }
 
-  private takeAutomatic(sessionId: string, doc: Y.Doc, reason: SnapshotReason): void {
+  private async takeAutomatic(sessionId: string, doc: Y.Doc, reason: SnapshotReason): Promise<void> {
     this.changed.delete(sessionId);
     try {
-      const { snapshot, created } = this.take(sessionId, doc, reason, systemUser);
+      const { snapshot, created } = await this.take(sessionId, doc, reason, systemUser);
       if (!created) return;
-      const pruned = this.store.prune(sessionId, this.configuration.keep);
+      const pruned = await this.store.prune(sessionId, this.configuration.keep);
       this.configuration.logger?.debug({ event: 'snapshot_created', ...snapshot, pruned }, 'snapshot stored');
     } catch (error) {
       // Try again on the next sweep; the document itself is safe in the update log.
@@ -249,15 +244,15 @@ export class Snapshots extends EventEmitter implements Extension {
   }
 
   /** Encodes and stores (or dedupes) a snapshot of `doc`, and announces a new row with its duration. */
-  private take(
+  private async take(
     sessionId: string,
     doc: Y.Doc,
     reason: SnapshotReason,
     createdBy: string,
     label?: string | null,
-  ): { snapshot: SnapshotMeta; created: boolean } {
+  ): Promise<{ snapshot: SnapshotMeta; created: boolean }> {
     const started = performance.now();
-    const outcome = this.store.create(this.row(sessionId, doc, reason, createdBy, label));
+    const outcome = await this.store.create(this.row(sessionId, doc, reason, createdBy, label));
     if (outcome.created) this.emit('snapshot', outcome.snapshot, performance.now() - started);
     return outcome;
   }
@@ -266,9 +261,8 @@ export class Snapshots extends EventEmitter implements Extension {
     return { sessionId, reason, createdBy, label, state: Y.encodeStateAsUpdate(doc), contentHash: stateHash(doc) };
   }
 
-  private get store(): SnapshotStore {
-    if (!this.rows) throw new Error('Snapshots used before onConfigure');
-    return this.rows;
+  private get store(): SnapshotRows {
+    return this.configuration.store.snapshots;
   }
 
   private get hocuspocus(): Hocuspocus {

@@ -21,7 +21,8 @@ for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
   const rewritten = text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]*?)\.ts\2/g, '$1$2$3.js$2');
   if (rewritten !== text) writeFileSync(path, rewritten);
 }
-// src/storage/migrations.ts reads ../../migrations/ from its own folder: dist/src/storage → dist/migrations.
+// src/storage/migrations.ts reads ../../migrations/ from its own folder: dist/src/storage → dist/migrations
+// (recursive: postgresMigrations.ts reads the migrations/postgres/ subfolder the same way).
 cpSync(join(root, 'migrations'), join(dist, 'migrations'), { recursive: true });
 // Static files read next to the code the same way (../web/dist from dist/extensions), when built.
 if (existsSync(join(root, 'web', 'dist'))) cpSync(join(root, 'web', 'dist'), join(dist, 'web', 'dist'), { recursive: true });

@@ -10,8 +10,10 @@ import { describeVariables } from './configVariables.ts';
 import { resolveSigningKey } from './devSecret.ts';
 import { ConfigError, describe } from './errors.ts';
 import { migrate } from './storage/migrations.ts';
+import { maskPassword } from './storage/postgresConnection.ts';
+import { PostgresStore } from './storage/PostgresStore.ts';
 import { serve } from './serve.ts';
-import { databaseError, prepareDatabasePath } from './startupErrors.ts';
+import { databaseError, postgresError, prepareDatabasePath } from './startupErrors.ts';
 import { snapshotsCommand } from './cli/snapshots.ts';
 import { version } from './version.ts';
 
@@ -48,7 +50,19 @@ const commands: Record<string, Command> = {
     usage: 'tutorboard migrate',
     options: {},
     async run({ config }) {
-      const { databasePath } = config();
+      const { databasePath, databaseUrl } = config();
+      if (databaseUrl !== undefined) {
+        let store: PostgresStore;
+        try {
+          store = await PostgresStore.open(databaseUrl, { poolSize: 1, instanceId: 'tutorboard-migrate' });
+        } catch (error) {
+          throw postgresError(error, maskPassword(databaseUrl));
+        }
+        const applied = store.appliedMigrations;
+        await store.close();
+        console.log(applied.length ? `applied migrations ${applied.join(', ')} to ${store.location}` : `${store.location} is up to date`);
+        return 0;
+      }
       prepareDatabasePath(databasePath);
       let db: Database.Database;
       try {

@@ -20,6 +20,16 @@ export interface Config {
   /** Pending TCP connections the listening socket queues (the kernel caps it at net.core.somaxconn). */
   listenBacklog: number;
   databasePath: string;
+  /**
+   * PostgreSQL instead of the SQLite file (`postgres://…`); what several instances share.
+   * @default undefined (DATABASE_URL)
+   */
+  databaseUrl: string | undefined;
+  /**
+   * Connections each instance keeps to PostgreSQL.
+   * @default 10 (PG_POOL_SIZE)
+   */
+  pgPoolSize: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
    * From NODE_ENV; unset means development. Only production requires a configured key; the
@@ -178,6 +188,20 @@ function httpUrl(env: Env, name: string, fallback: string): string {
   return value.replace(/\/+$/, '');
 }
 
+function postgresUrl(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, 'must be a postgres:// URL');
+  }
+  // Never echo the value: it usually carries a password.
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError(name, `must be a postgres:// URL, got a ${url.protocol} URL`);
+  return value;
+}
+
 function redisUrl(env: Env, name: string): string | undefined {
   const value = optional(env, name);
   if (value === undefined) return undefined;
@@ -185,7 +209,7 @@ function redisUrl(env: Env, name: string): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(name, `must be a redis:// or rediss:// URL, got "${value}"`);
+    throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(name, `must be a redis:// or rediss:// URL, got "${url.protocol}//…"`);
   return value;
@@ -250,11 +274,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (maxMessageBytes < maxBoardBytes) {
     throw new ConfigError('MAX_MESSAGE_BYTES', `must be at least MAX_BOARD_BYTES (${maxBoardBytes}): a provider sends all its offline work in one frame`);
   }
+  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
+  const redis = redisUrl(env, 'REDIS_URL');
+  if (redis !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('REDIS_URL', 'needs DATABASE_URL (postgres://…): instances joined by Redis must share one database, and two machines cannot share a SQLite file');
+  }
   const config: Config = {
     port: int(env, 'PORT', 1234, 0, 65535),
     host: str(env, 'HOST', '0.0.0.0'),
     listenBacklog: int(env, 'LISTEN_BACKLOG', 4096, 1, 65535),
     databasePath: str(env, 'DATABASE_PATH', './data/tutorboard.db'),
+    databaseUrl,
+    pgPoolSize: int(env, 'PG_POOL_SIZE', 10, 1, 1000),
     logLevel: oneOf(env, 'LOG_LEVEL', levels, 'info'),
     mode: runMode,
     production,
@@ -290,7 +321,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
     sqliteBusyTimeoutMs: int(env, 'SQLITE_BUSY_TIMEOUT_MS', 250, 0, 60_000),
     serverLeaseIntervalMs: int(env, 'SERVER_LEASE_INTERVAL_MS', 5_000, 50, 600_000),
-    redisUrl: redisUrl(env, 'REDIS_URL'),
+    redisUrl: redis,
     instanceId: instanceId(env, 'INSTANCE_ID'),
     instanceTtlMs: int(env, 'INSTANCE_TTL_MS', 10_000, 200, 600_000),
     tutor: {

@@ -15,6 +15,8 @@ export const configVariables: readonly ConfigVariable[] = [
   { name: 'HOST', default: '0.0.0.0', meaning: 'interface to bind' },
   { name: 'LISTEN_BACKLOG', default: '4096', meaning: 'pending TCP connections queued while the server accepts (capped by net.core.somaxconn)' },
   { name: 'DATABASE_PATH', default: './data/tutorboard.db', meaning: 'SQLite file (folder created if missing); the development secret is kept beside it' },
+  { name: 'DATABASE_URL', default: 'unset', meaning: 'postgres://… : PostgreSQL instead of the SQLite file (what several instances share)' },
+  { name: 'PG_POOL_SIZE', default: '10', meaning: 'connections each instance keeps to PostgreSQL (1-1000)' },
   { name: 'NODE_ENV', default: 'unset', meaning: 'development (= unset), test or production (requires JWT_SECRET or JWT_PUBLIC_KEY)' },
   { name: 'JWT_SECRET', default: 'unset', meaning: 'HS256 secret, at least 32 characters' },
   { name: 'JWT_PUBLIC_KEY', default: 'unset', meaning: 'PEM public key (or a path to one): RS256/ES256 by key type' },

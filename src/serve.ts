@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import { resolveSigningKey } from './devSecret.ts';
 import { createLogger } from './logger.ts';
 import { TutorboardServer } from './server.ts';
-import { databaseError, listenError, prepareDatabasePath } from './startupErrors.ts';
+import { databaseError, listenError, postgresError, prepareDatabasePath } from './startupErrors.ts';
 import { version } from './version.ts';
 
 export async function serve(config: Readonly<Config>): Promise<number> {
@@ -29,11 +29,19 @@ export async function serve(config: Readonly<Config>): Promise<number> {
   } catch (error) {
     throw databaseError(error, config.databasePath);
   }
+  if (server.store.engine === 'postgres') {
+    try {
+      await server.store.open();
+    } catch (error) {
+      await server.store.close();
+      throw postgresError(error, server.store.location);
+    }
+  }
   let port: number;
   try {
     port = await server.listen();
   } catch (error) {
-    server.store.close();
+    await server.store.close();
     throw listenError(error, config.host, config.port);
   }
   if (key.devSecretPath) {

@@ -21,7 +21,8 @@ import { CapacityError, TutorboardError } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
 import { parseSessionRoute, requestUrl, type SessionRoute } from './routes.ts';
-import { SqliteStore } from './storage/SqliteStore.ts';
+import { createStore } from './storage/createStore.ts';
+import type { Store } from './storage/Store.ts';
 import { leaseUrl, ServerLease } from './storage/ServerLease.ts';
 import { StorageHealth } from './storage/StorageHealth.ts';
 import { answerPlainRequest, probeHeaders, refusalOf, type UpgradeRefusal } from './upgradeProbe.ts';
@@ -31,6 +32,7 @@ import { WhiteboardSockets } from './whiteboard/WhiteboardSockets.ts';
 import { version } from './version.ts';
 import { sendError, sendJson } from './http/json.ts';
 import { AwarenessOwnership } from '../extensions/AwarenessOwnership.ts';
+import { ClusterDocuments } from '../extensions/ClusterDocuments.ts';
 import { Demo } from '../extensions/Demo.ts';
 import { DurableUpdates } from '../extensions/DurableUpdates.ts';
 import { Metrics } from '../extensions/Metrics.ts';
@@ -48,6 +50,8 @@ export interface ServerOptions {
   extensions?: Extension[];
   /** False keeps metrics off the hot paths and `/metrics` answers 404 (for benchmarks). Default true. */
   metrics?: boolean;
+  /** The store to use instead of the one the configuration names (`createStore`). */
+  store?: Store;
 }
 
 export class TutorboardServer {
@@ -56,16 +60,18 @@ export class TutorboardServer {
   readonly authenticator: Authenticator;
   readonly registry = new ConnectionRegistry();
   readonly metrics: Metrics;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly storageHealth: StorageHealth;
+  /** Set with REDIS_URL: whether this instance reaches Redis; every Redis user reports into it. */
+  readonly redisHealth: RedisHealth | undefined;
+  /** Set with REDIS_URL: whiteboards shared with the other instances. */
+  readonly clusterDocuments: ClusterDocuments | undefined;
   readonly persistence: Persistence;
   readonly durableUpdates: DurableUpdates;
   readonly snapshots: Snapshots;
   readonly tutor: TutorChannel;
   /** What crosses instances (tutor rooms, admin questions): Redis with REDIS_URL, else this process. */
   readonly bus: ClusterBus;
-  /** Whether Redis is reachable, with REDIS_URL; other Redis users report into it too. */
-  readonly redisHealth: RedisHealth | undefined;
   readonly hocuspocus: Hocuspocus<WhiteboardContext>;
   readonly httpServer: HttpServer;
   private readonly whiteboard: WhiteboardSockets;
@@ -88,11 +94,10 @@ export class TutorboardServer {
         ? new RedisBus({ url: config.redisUrl, instanceId: config.instanceId, instanceTtlMs: config.instanceTtlMs, logger: this.logger, health: this.redisHealth })
         : new LocalBus({ instanceId: config.instanceId, logger: this.logger });
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
-    this.store = new SqliteStore(config.databasePath, {
-      synchronous: config.sqliteSynchronous,
-      busyTimeoutMs: config.sqliteBusyTimeoutMs,
-      minFreeBytes: config.storageMinFreeBytes,
-    });
+    this.store = options.store ?? createStore(config, this.logger);
+    this.clusterDocuments = config.redisUrl
+      ? new ClusterDocuments({ redisUrl: config.redisUrl, instanceId: config.instanceId, health: this.redisHealth, logger: this.logger })
+      : undefined;
     this.storageHealth = new StorageHealth({ logger: this.logger, probe: () => this.store.probe() });
     const metricsOn = options.metrics !== false;
     this.metrics = new Metrics({ sources: this });
@@ -149,6 +154,7 @@ export class TutorboardServer {
         }),
         new AwarenessOwnership({ maxClientsPerConnection: config.socketLimits.maxAwarenessClients, logger: this.logger }),
         this.persistence,
+        ...(this.clusterDocuments ? [this.clusterDocuments] : []),
         this.durableUpdates,
         this.snapshots,
         this.tutor,
@@ -177,6 +183,7 @@ export class TutorboardServer {
 
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   async listen(port = this.config.port, host = this.config.host): Promise<number> {
+    await this.store.open();
     // Before the first client: its room is then shared from the start (bounded: Redis may be away).
     await this.bus.start();
     await new Promise<void>((resolve, reject) => {
@@ -192,9 +199,13 @@ export class TutorboardServer {
     // Taken before any connection can load a document, so the offline CLI never misses this server.
     const address = (this.httpServer.address() as AddressInfo).address;
     const leaseOptions = { url: leaseUrl(address, bound), intervalMs: this.config.serverLeaseIntervalMs, logger: this.logger };
-    this.lease = ServerLease.acquire(this.store.db, leaseOptions);
+    // Instances of a cluster share their PostgreSQL database on purpose; two on one SQLite file is a mistake.
+    this.lease = await ServerLease.acquire(this.store.leases, { ...leaseOptions, warnIfShared: this.store.engine === 'sqlite' });
     await this.hocuspocus.hooks('onListen', { instance: this.hocuspocus, configuration: this.hocuspocus.configuration, port: bound });
-    this.logger.info({ event: 'listening', host, port: bound, databasePath: this.config.databasePath, instanceId: this.config.instanceId }, 'tutorboard listening');
+    this.logger.info(
+      { event: 'listening', host, port: bound, databasePath: this.config.databasePath, instanceId: this.config.instanceId, storage: this.store.engine, database: this.store.location, redis: this.config.redisUrl !== undefined },
+      'tutorboard listening',
+    );
     return bound;
   }
 
@@ -351,11 +362,12 @@ export class TutorboardServer {
     }
     // The last leaves reach Redis, then this instance leaves the cluster (its members with it).
     await this.bus.close();
-    this.flushLoadedDocuments();
+    await this.flushLoadedDocuments();
     // Only now may the offline CLI write: the final compaction above would have trimmed its edits.
-    this.lease?.release();
+    await this.lease?.release();
     this.storageHealth.dispose();
-    this.store.close();
+    await this.store.close();
+    await this.clusterDocuments?.onDestroy();
     this.httpServer.closeAllConnections();
     this.connectionLog.dispose();
     this.logger.info({ event: 'shutdown_complete', durationMs: Date.now() - started }, 'shutdown complete');
@@ -390,10 +402,10 @@ export class TutorboardServer {
     }
   }
 
-  private flushLoadedDocuments(): void {
+  private async flushLoadedDocuments(): Promise<void> {
     for (const [name, document] of this.hocuspocus.documents) {
       try {
-        this.persistence.flush(name, document);
+        await this.persistence.flush(name, document);
       } catch (error) {
         this.logger.error({ documentName: name, err: error }, 'final compaction failed; the update log still holds every update');
       }

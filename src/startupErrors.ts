@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, describe } from './errors.ts';
+import { SchemaTooNewError } from './storage/migrations.ts';
 
 const reasons: Record<string, string> = {
   EROFS: 'the file system is read-only',
@@ -63,6 +64,13 @@ export function databaseError(error: unknown, databasePath: string): unknown {
 }
 
 /** A failed `listen`, naming PORT or HOST. */
+/** PostgreSQL unreachable, refusing the login, or a schema newer than this code, as one line naming DATABASE_URL. */
+export function postgresError(error: unknown, location: string): unknown {
+  if (error instanceof SchemaTooNewError) return new ConfigError('DATABASE_URL', error.message);
+  const code = (error as { code?: unknown })?.code;
+  return new ConfigError('DATABASE_URL', `cannot use PostgreSQL at ${location}: ${describe(error)}${typeof code === 'string' ? ` (${code})` : ''}`);
+}
+
 export function listenError(error: unknown, host: string, port: number): unknown {
   switch ((error as { code?: string }).code) {
     case 'EADDRINUSE':

@@ -12,18 +12,19 @@ import { existsSync } from 'node:fs';
 import { Hocuspocus } from '@hocuspocus/server';
 import type { Config } from '../config.ts';
 import { snapshotContent, snapshotDetail, snapshotJson, type SnapshotDetailJson, type SnapshotJson } from '../http/snapshotRoutes.ts';
-import { SqliteStore } from '../storage/SqliteStore.ts';
+import { createStore } from '../storage/createStore.ts';
+import type { Store } from '../storage/Store.ts';
 import { Persistence } from '../../extensions/Persistence.ts';
 import { Snapshots } from '../../extensions/Snapshots.ts';
 import { cliUser } from './RemoteSnapshots.ts';
 
 export class LocalSnapshots {
-  private readonly store: SqliteStore;
+  private readonly store: Store;
   private readonly hocuspocus: Hocuspocus;
   private readonly snapshots: Snapshots;
   private readonly user: string;
 
-  private constructor(store: SqliteStore, user: string) {
+  private constructor(store: Store, user: string) {
     this.store = store;
     this.user = user;
     const persistence = new Persistence({ store });
@@ -33,25 +34,32 @@ export class LocalSnapshots {
   }
 
   static async open(config: Readonly<Config>, user = cliUser()): Promise<LocalSnapshots> {
-    if (!existsSync(config.databasePath)) {
+    if (config.databaseUrl === undefined && !existsSync(config.databasePath)) {
       throw new Error(`no server at ${config.tutorboardUrl} and no database at ${config.databasePath}`);
     }
-    const local = new LocalSnapshots(new SqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous }), user);
+    const store = createStore(config);
+    try {
+      await store.open();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const local = new LocalSnapshots(store, user);
     await local.snapshots.ready;
     return local;
   }
 
   async list(sessionId: string): Promise<SnapshotJson[]> {
-    return this.snapshots.list(sessionId).map(snapshotJson);
+    return (await this.snapshots.list(sessionId)).map(snapshotJson);
   }
 
   async show(sessionId: string, id: number): Promise<SnapshotDetailJson> {
-    const snapshot = this.snapshots.get(sessionId, id);
+    const snapshot = await this.snapshots.get(sessionId, id);
     return snapshotDetail(snapshot, snapshot.state);
   }
 
   async create(sessionId: string, label: string | null): Promise<SnapshotJson> {
-    return snapshotJson(this.snapshots.create(sessionId, { label, createdBy: this.user }));
+    return snapshotJson(await this.snapshots.create(sessionId, { label, createdBy: this.user }));
   }
 
   async restore(sessionId: string, id: number): Promise<{ restoredFrom: number; preRestoreSnapshotId: number; changed: boolean }> {
@@ -60,21 +68,21 @@ export class LocalSnapshots {
   }
 
   async delete(sessionId: string, id: number): Promise<void> {
-    this.snapshots.delete(sessionId, id);
+    await this.snapshots.delete(sessionId, id);
   }
 
   async exportJson(sessionId: string, id: number): Promise<Record<string, unknown>> {
-    return snapshotContent(this.snapshots.get(sessionId, id).state);
+    return snapshotContent((await this.snapshots.get(sessionId, id)).state);
   }
 
   async exportYjs(sessionId: string, id: number): Promise<Uint8Array> {
-    return this.snapshots.get(sessionId, id).state;
+    return (await this.snapshots.get(sessionId, id)).state;
   }
 
   /** Compacts and unloads whatever a restore loaded, then closes the file. Idempotent. */
   async close(): Promise<void> {
     if (!this.store.isOpen) return;
     await this.hocuspocus.hooks('onDestroy', { instance: this.hocuspocus });
-    this.store.close();
+    await this.store.close();
   }
 }

@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import type { Authenticator } from '../auth.ts';
 import type { Config } from '../config.ts';
 import { DatabaseInUseError, describe } from '../errors.ts';
-import { readLiveLeases, type LeaseHolder } from '../storage/ServerLease.ts';
+import { PostgresStore } from '../storage/PostgresStore.ts';
+import { isLeaseLive, readLiveLeases, type LeaseHolder } from '../storage/ServerLease.ts';
 
 /** How long the live server gets to answer `GET /health` before the CLI refuses, in ms. */
 export const healthTimeoutMs = 3_000;
@@ -19,16 +20,18 @@ export const healthTimeoutMs = 3_000;
  * Throws DatabaseInUseError, naming the server and how to reach it, when it cannot be used.
  */
 export async function liveServerUrl(
-  config: Pick<Config, 'databasePath' | 'sqliteBusyTimeoutMs'>,
+  config: Pick<Config, 'databasePath' | 'databaseUrl' | 'sqliteBusyTimeoutMs'>,
   commandLine: string,
   signer: () => Authenticator,
 ): Promise<string | undefined> {
-  const [holder] = readLiveLeases(config.databasePath, Math.max(config.sqliteBusyTimeoutMs, 1_000));
+  const { holders, location } = await liveLeases(config);
+  // In a cluster every instance serves every session: one on this host can be reached at its lease URL.
+  const holder = holders.find((h) => h.hostname === hostname()) ?? holders[0];
   if (!holder) return undefined;
   const refuse = (why: string, what: string) =>
     new DatabaseInUseError(
-      `a tutorboard server (${describeHolder(holder)}) is live on ${config.databasePath} and ${why}; ` +
-        `not touching the file behind its back: ${what}`,
+      `a tutorboard server (${describeHolder(holder)}) is live on ${location} and ${why}; ` +
+        `not touching the ${config.databaseUrl === undefined ? 'file' : 'database'} behind its back: ${what}`,
     );
   // 127.0.0.1 in a lease from another host would reach whatever listens on this one.
   if (holder.hostname !== hostname()) {
@@ -47,6 +50,23 @@ export async function liveServerUrl(
     );
   }
   return holder.url;
+}
+
+async function liveLeases(config: Pick<Config, 'databasePath' | 'databaseUrl' | 'sqliteBusyTimeoutMs'>): Promise<{ holders: LeaseHolder[]; location: string }> {
+  if (config.databaseUrl === undefined) {
+    return { holders: readLiveLeases(config.databasePath, Math.max(config.sqliteBusyTimeoutMs, 1_000)), location: config.databasePath };
+  }
+  // Looking never migrates: a database without the lease table simply has no live server.
+  const store = new PostgresStore(config.databaseUrl, { poolSize: 1, migrate: false, instanceId: 'tutorboard-cli' });
+  try {
+    const rows = await store.leases.all().catch((error: { code?: string }) => {
+      if (error.code === '42P01') return []; // undefined_table: never migrated
+      throw error;
+    });
+    return { holders: rows.filter((holder) => isLeaseLive(holder)), location: store.location };
+  } finally {
+    await store.close();
+  }
 }
 
 export function describeHolder(holder: LeaseHolder): string {

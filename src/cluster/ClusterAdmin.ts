@@ -186,12 +186,14 @@ function emptyDocument(): DocumentState {
 }
 
 /**
- * One document as the instances report it: loaded if any has it; the unsaved figures of the
- * largest report, not the sum, since instances sharing one database see the same update log.
+ * One document as the instances report it: loaded if any has it. The unsaved figures come from
+ * the instances that have it loaded (they compact it; on a shared database the others only see
+ * the same log, perhaps from before a flush), the largest of those, never the sum.
  */
 function mergeDocuments(a: DocumentState, b: DocumentState): DocumentState {
+  if (a.loaded !== b.loaded) return a.loaded ? a : b;
   return {
-    loaded: a.loaded || b.loaded,
+    loaded: a.loaded,
     unsavedUpdates: Math.max(a.unsavedUpdates, b.unsavedUpdates),
     unsavedBytes: Math.max(a.unsavedBytes, b.unsavedBytes),
   };

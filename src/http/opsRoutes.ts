@@ -2,7 +2,7 @@
  * The probes and the scrape endpoint:
  *
  *   GET /health   liveness: 200 while the process runs
- *   GET /ready    readiness: 200 only when SQLite takes a committed write, the disk has room and no shutdown has begun;
+ *   GET /ready    readiness: 200 only when the store takes a committed write, the disk has room and no shutdown has begun;
  *                 with REDIS_URL its body says whether Redis is reachable (`redis`), but a Redis outage
  *                 keeps it 200: every instance serves its own clients, and a load balancer must not
  *                 take all of them out at once
@@ -23,7 +23,7 @@ export interface OpsTarget {
   readonly startedAt: number;
   readonly isShuttingDown: boolean;
   /** Runs the storage probe (a committed write and a free-space check) and says what failed. */
-  readonly storage: { check(): boolean; readonly failure: { operation: string; code: string; message: string; since: number } | undefined };
+  readonly storage: { check(): Promise<boolean>; readonly failure: { operation: string; code: string; message: string; since: number } | undefined };
   /** Redis's state, with REDIS_URL; shown by `/ready`, never a reason to fail it. */
   readonly redis?: () => RedisStatus;
   readonly metricsToken: string | undefined;
@@ -41,7 +41,7 @@ export async function handleOpsRequest(request: IncomingMessage, response: Serve
     if (pathname === '/health') {
       sendJson(response, 200, { status: 'ok', version, uptimeS: Math.floor((Date.now() - target.startedAt) / 1000) });
     } else if (pathname === '/ready') {
-      const reason = notReadyReason(target);
+      const reason = await notReadyReason(target);
       const storage = reason === 'storage_not_writable' ? target.storage.failure : undefined;
       const redis = target.redis ? { redis: target.redis() } : {};
       if (reason) sendJson(response, 503, { status: 'unavailable', reason, ...(storage ? { storage } : {}), ...redis }, { 'Retry-After': '5' });
@@ -58,9 +58,9 @@ export async function handleOpsRequest(request: IncomingMessage, response: Serve
   return true;
 }
 
-function notReadyReason(target: OpsTarget): string | undefined {
+async function notReadyReason(target: OpsTarget): Promise<string | undefined> {
   if (target.isShuttingDown) return 'shutting_down';
-  if (!target.storage.check()) return 'storage_not_writable';
+  if (!(await target.storage.check())) return 'storage_not_writable';
   return undefined;
 }
 

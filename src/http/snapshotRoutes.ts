@@ -110,21 +110,21 @@ export async function handleSnapshotRequest(
       return true;
     }
     if (route.kind === 'collection' && method === 'GET') {
-      sendJson(response, 200, snapshots.list(sessionId).map(snapshotJson));
+      sendJson(response, 200, (await snapshots.list(sessionId)).map(snapshotJson));
     } else if (route.kind === 'collection') {
       const body = await readJsonBody(request);
       const label = parseLabel(body.label);
-      sendJson(response, 201, snapshotJson(snapshots.create(sessionId, { label, createdBy: principal.userId })));
+      sendJson(response, 201, snapshotJson(await snapshots.create(sessionId, { label, createdBy: principal.userId })));
     } else {
       const id = parseSnapshotId(route.params.id);
       if (route.kind === 'restore') {
         const { restoredFrom, preRestoreSnapshotId, changed } = await snapshots.restore(sessionId, id, principal.userId);
         sendJson(response, 200, { restoredFrom, preRestoreSnapshotId, changed });
       } else if (method === 'DELETE') {
-        snapshots.delete(sessionId, id);
+        await snapshots.delete(sessionId, id);
         response.writeHead(204, { 'Cache-Control': 'no-store' }).end();
       } else {
-        sendSnapshot(response, snapshots, sessionId, id, url.searchParams.get('format'));
+        await sendSnapshot(response, snapshots, sessionId, id, url.searchParams.get('format'));
       }
     }
   } catch (error) {
@@ -143,11 +143,11 @@ function matchRoute(pathname: string): { kind: 'collection' | 'item' | 'restore'
   return null;
 }
 
-function sendSnapshot(response: ServerResponse, snapshots: Snapshots, sessionId: string, id: number, format: string | null): void {
+async function sendSnapshot(response: ServerResponse, snapshots: Snapshots, sessionId: string, id: number, format: string | null): Promise<void> {
   if (format !== null && format !== 'json' && format !== 'yjs') {
     throw new BadRequestError('format must be json or yjs', 'invalid_format');
   }
-  const snapshot = snapshots.get(sessionId, id);
+  const snapshot = await snapshots.get(sessionId, id);
   if (format === 'yjs') {
     response.writeHead(200, {
       'Content-Type': 'application/octet-stream',

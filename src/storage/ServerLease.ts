@@ -1,8 +1,9 @@
 /**
  * The lease a listening server holds on its database file: one `server_leases` row per process,
- * renewed on a timer and deleted on shutdown. The offline CLI reads it before touching the file,
- * because an edit written behind a live server's back is lost when that server compacts its
- * loaded copy of the document over it.
+ * renewed on a timer and deleted on shutdown. The offline CLI reads it before touching the
+ * database, because an edit written behind a live server's back is lost when that server
+ * compacts its loaded copy of the document over it. The rows live in whichever store the server
+ * uses (`Store.leases`).
  *
  * A lease is live while its heartbeat is younger than `staleAfterIntervals` × the holder's own
  * interval and, when it was taken on this host, its pid still runs: a `kill -9`ed server stops
@@ -14,6 +15,8 @@ import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { describe } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { readLeaseRows } from './SqliteLeaseRows.ts';
+import type { LeaseRows } from './Store.ts';
 
 export interface LeaseHolder {
   instanceId: string;
@@ -36,6 +39,12 @@ export interface ServerLeaseOptions {
    */
   intervalMs?: number;
   logger?: Logger;
+  /**
+   * Log a warning for every other live holder: two servers on one SQLite file overwrite each
+   * other, while a cluster on PostgreSQL is meant to share its database.
+   * @default true
+   */
+  warnIfShared?: boolean;
 }
 
 export const defaultServerLeaseIntervalMs = 5_000;
@@ -43,31 +52,24 @@ export const defaultServerLeaseIntervalMs = 5_000;
 /** A heartbeat older than this many of the holder's intervals means the holder is gone. */
 export const staleAfterIntervals = 3;
 
-interface LeaseRow {
-  instance_id: string;
-  pid: number;
-  hostname: string;
-  url: string;
-  started_at: number;
-  heartbeat_at: number;
-  interval_ms: number;
-}
-
 export class ServerLease {
   readonly holder: LeaseHolder;
-  private readonly db: Database.Database;
+  private readonly rows: LeaseRows;
   private readonly logger: Logger | undefined;
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private released = false;
+  private renewal: Promise<boolean> = Promise.resolve(true);
 
-  /** Writes the row (or retries on the timer when the file is locked) and starts renewing it. */
-  static acquire(db: Database.Database, options: ServerLeaseOptions): ServerLease {
-    return new ServerLease(db, options);
+  /** Writes the row (or retries on the timer when the store refuses) and starts renewing it. */
+  static async acquire(rows: LeaseRows, options: ServerLeaseOptions): Promise<ServerLease> {
+    const lease = new ServerLease(rows, options);
+    await lease.start(options.warnIfShared ?? true);
+    return lease;
   }
 
-  private constructor(db: Database.Database, options: ServerLeaseOptions) {
-    this.db = db;
+  private constructor(rows: LeaseRows, options: ServerLeaseOptions) {
+    this.rows = rows;
     this.logger = options.logger;
     const now = Date.now();
     this.holder = {
@@ -79,13 +81,17 @@ export class ServerLease {
       heartbeatAt: now,
       intervalMs: options.intervalMs ?? defaultServerLeaseIntervalMs,
     };
+  }
+
+  private async start(warnIfShared: boolean): Promise<void> {
     try {
-      const others = liveLeases(db, now);
+      const all = await this.rows.all();
+      const others = all.filter((holder) => isLeaseLive(holder));
       // Rows of crashed servers are ignored by readers anyway; deleting them keeps the table small.
-      for (const row of allLeases(db)) {
-        if (!others.some((o) => o.instanceId === row.instanceId)) db.prepare('DELETE FROM server_leases WHERE instance_id = ?').run(row.instanceId);
+      for (const row of all) {
+        if (!others.includes(row)) await this.rows.remove(row.instanceId);
       }
-      for (const other of others) {
+      for (const other of warnIfShared ? others : []) {
         this.logger?.warn(
           { event: 'database_shared', pid: other.pid, hostname: other.hostname, url: other.url },
           'another tutorboard server is live on this database file; two servers on one file overwrite each other',
@@ -94,26 +100,25 @@ export class ServerLease {
     } catch (error) {
       this.logger?.warn({ event: 'lease_prune_failed', err: error }, `could not read other servers' leases: ${describe(error)}`);
     }
-    this.renew();
-    this.timer = setInterval(() => this.renew(), this.holder.intervalMs);
+    await this.renew();
+    this.timer = setInterval(() => void this.renew(), this.holder.intervalMs);
     this.timer.unref();
   }
 
   /**
-   * Writes the heartbeat (re-inserting the row if it went missing). Never throws: a locked or
-   * full file is logged once and retried on the next tick; the lease only lapses if that lasts.
+   * Writes the heartbeat (re-inserting the row if it went missing). Never rejects: a failing
+   * store is logged once and retried on the next tick; the lease only lapses if that lasts.
    */
-  renew(): boolean {
-    if (this.released || !this.db.open) return false;
+  renew(): Promise<boolean> {
+    this.renewal = this.renewal.then(() => this.write());
+    return this.renewal;
+  }
+
+  private async write(): Promise<boolean> {
+    if (this.released) return false;
     const now = Date.now();
     try {
-      this.db
-        .prepare(
-          `INSERT INTO server_leases (instance_id, pid, hostname, url, started_at, heartbeat_at, interval_ms)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
-        )
-        .run(this.holder.instanceId, this.holder.pid, this.holder.hostname, this.holder.url, this.holder.startedAt, now, this.holder.intervalMs);
+      await this.rows.put({ ...this.holder, heartbeatAt: now });
     } catch (error) {
       if (!this.failing) {
         this.failing = true;
@@ -132,14 +137,14 @@ export class ServerLease {
     return true;
   }
 
-  /** Stops renewing and deletes the row; call before the database closes. Idempotent. */
-  release(): void {
+  /** Stops renewing and deletes the row; call before the store closes. Idempotent. */
+  async release(): Promise<void> {
     if (this.released) return;
-    this.released = true;
     clearInterval(this.timer);
-    if (!this.db.open) return;
+    await this.renewal;
+    this.released = true;
     try {
-      this.db.prepare('DELETE FROM server_leases WHERE instance_id = ?').run(this.holder.instanceId);
+      await this.rows.remove(this.holder.instanceId);
     } catch (error) {
       // The row lapses by itself: the pid is gone once this process exits.
       this.logger?.warn({ event: 'lease_release_failed', err: error }, `could not delete the server lease: ${describe(error)}`);
@@ -158,9 +163,9 @@ export function isLeaseLive(holder: LeaseHolder, now = Date.now(), host = hostna
   return holder.hostname !== host || pidRuns(holder.pid);
 }
 
-/** The live leases in an open database, most recent heartbeat first; none before the lease migration. */
+/** The live leases in an open SQLite database, most recent heartbeat first; none before the lease migration. */
 export function liveLeases(db: Database.Database, now = Date.now()): LeaseHolder[] {
-  return allLeases(db).filter((holder) => isLeaseLive(holder, now));
+  return readLeaseRows(db).filter((holder) => isLeaseLive(holder, now));
 }
 
 /**
@@ -175,23 +180,6 @@ export function readLiveLeases(databasePath: string, busyTimeoutMs = 1_000): Lea
   } finally {
     db.close();
   }
-}
-
-function allLeases(db: Database.Database): LeaseHolder[] {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'server_leases'").get();
-  if (!table) return [];
-  return db
-    .prepare<[], LeaseRow>('SELECT * FROM server_leases ORDER BY heartbeat_at DESC')
-    .all()
-    .map((row) => ({
-      instanceId: row.instance_id,
-      pid: row.pid,
-      hostname: row.hostname,
-      url: row.url,
-      startedAt: row.started_at,
-      heartbeatAt: row.heartbeat_at,
-      intervalMs: row.interval_ms,
-    }));
 }
 
 function pidRuns(pid: number): boolean {

@@ -1,19 +1,18 @@
 /**
- * The embedded document store: one SQLite file in WAL mode. Statements are prepared once.
- * All calls are synchronous on purpose: an update is committed before the code that received
- * it returns, which is what lets the server acknowledge only committed updates.
+ * The embedded document store: one SQLite file in WAL mode, one process. Statements are
+ * prepared once. The work is synchronous (better-sqlite3): a resolved promise means the
+ * statement ran and committed before anything else could, which keeps log order and
+ * acknowledgement order the same without grouping.
  */
 import { mkdirSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.ts';
+import { SqliteLeaseRows } from './SqliteLeaseRows.ts';
+import { SnapshotStore, type NewSnapshot, type SnapshotMeta } from './SnapshotStore.ts';
+import { StorageProbeError, type LeaseRows, type SnapshotRows, type Store, type StoredDocument } from './Store.ts';
 
-export interface StoredDocument {
-  /** The compacted state, or null before the first compaction. */
-  state: Uint8Array | null;
-  /** Updates appended since that compaction, oldest first. */
-  updates: Uint8Array[];
-}
+export { StorageProbeError, type StoredDocument };
 
 export interface SqliteStoreOptions {
   /** SQLite `synchronous`: NORMAL survives a process crash (kill -9), FULL also survives power loss. */
@@ -35,19 +34,14 @@ export interface SqliteStoreOptions {
   minFreeBytes?: number;
 }
 
-/** What `probe()` found wrong, with the SQLite or system error code when there is one. */
-export class StorageProbeError extends Error {
-  readonly code: string;
-  constructor(message: string, code: string) {
-    super(message);
-    this.name = 'StorageProbeError';
-    this.code = code;
-  }
-}
-
-export class SqliteStore {
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const;
   readonly db: Database.Database;
   readonly path: string;
+  readonly snapshots: SnapshotRows;
+  readonly leases: LeaseRows;
+  /** The synchronous snapshot rows (for a transaction that spans snapshots and the log). */
+  readonly snapshotRows: SnapshotStore;
   private closed = false;
   /** Highest log id this process has seen per document: compaction trims up to it, never past. */
   private readonly lastLogId = new Map<string, number>();
@@ -86,10 +80,50 @@ export class SqliteStore {
         'INSERT INTO storage_probe (id, probed_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at',
       ),
     };
+    this.snapshotRows = new SnapshotStore(this.db);
+    this.snapshots = asyncRows(this.snapshotRows);
+    this.leases = new SqliteLeaseRows(this.db);
+  }
+
+  get location(): string {
+    return this.path;
+  }
+
+  async open(): Promise<void> {}
+
+  async load(name: string): Promise<StoredDocument> {
+    return this.loadSync(name);
+  }
+
+  async append(name: string, update: Uint8Array): Promise<number> {
+    return this.appendSync(name, update);
+  }
+
+  async compact(name: string, state: Uint8Array, upTo?: number): Promise<void> {
+    this.compactSync(name, state, upTo);
+  }
+
+  async pending(name: string): Promise<{ updates: number; bytes: number }> {
+    return this.pendingSync(name);
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return this.statements.exists.get(name, name) !== undefined;
+  }
+
+  async probe(): Promise<void> {
+    this.probeSync();
+  }
+
+  async commitRestore(snapshot: NewSnapshot, edit: Uint8Array | undefined): Promise<{ snapshot: SnapshotMeta; created: boolean; logId?: number }> {
+    return this.db.transaction(() => {
+      const row = this.snapshotRows.create(snapshot);
+      return { ...row, logId: edit ? this.appendSync(snapshot.sessionId, edit) : undefined };
+    })();
   }
 
   /** Reads a document's compacted state and its update log. */
-  load(name: string): StoredDocument {
+  loadSync(name: string): StoredDocument {
     const row = this.statements.state.get(name);
     const log = this.statements.log.all(name);
     if (log.length > 0) this.lastLogId.set(name, log[log.length - 1].id);
@@ -97,7 +131,7 @@ export class SqliteStore {
   }
 
   /** Appends one update to the log; committed when this returns. Returns the row's log id. */
-  append(name: string, update: Uint8Array): number {
+  appendSync(name: string, update: Uint8Array): number {
     const id = Number(this.statements.append.run(name, update, Date.now()).lastInsertRowid);
     this.lastLogId.set(name, id);
     return id;
@@ -108,7 +142,7 @@ export class SqliteStore {
    * caller passes the state of a document that contains every log entry up to `upTo` (by default
    * every entry this process appended).
    */
-  compact(name: string, state: Uint8Array, upTo = this.lastLogId.get(name)): void {
+  compactSync(name: string, state: Uint8Array, upTo = this.lastLogId.get(name)): void {
     const now = Date.now();
     this.db.transaction(() => {
       this.statements.upsertState.run(name, state, now, now);
@@ -117,13 +151,9 @@ export class SqliteStore {
   }
 
   /** How much of a document lives only in the log (not yet compacted). */
-  pending(name: string): { updates: number; bytes: number } {
+  pendingSync(name: string): { updates: number; bytes: number } {
     const row = this.statements.pending.get(name);
     return { updates: row?.count ?? 0, bytes: row?.bytes ?? 0 };
-  }
-
-  exists(name: string): boolean {
-    return this.statements.exists.get(name, name) !== undefined;
   }
 
   /** Forgets per-document bookkeeping once a document is unloaded. */
@@ -136,7 +166,7 @@ export class SqliteStore {
    * `minFreeBytes` free. Catches a lock held past the busy timeout, a full disk, a read-only or
    * immutable file or folder, and a closed store.
    */
-  probe(): void {
+  probeSync(): void {
     if (this.closed) throw new StorageProbeError('the store is closed', 'closed');
     try {
       this.statements.probe.run(Date.now());
@@ -160,7 +190,7 @@ export class SqliteStore {
   /** `probe()` as a boolean. */
   isWritable(): boolean {
     try {
-      this.probe();
+      this.probeSync();
       return true;
     } catch {
       return false;
@@ -171,8 +201,12 @@ export class SqliteStore {
     return !this.closed;
   }
 
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+
   /** Checkpoints the WAL into the main file and closes. Idempotent. */
-  close(): void {
+  closeSync(): void {
     if (this.closed) return;
     this.closed = true;
     try {
@@ -181,4 +215,16 @@ export class SqliteStore {
       this.db.close();
     }
   }
+}
+
+/** The synchronous rows behind the async interface (a thrown error becomes a rejection). */
+function asyncRows(rows: SnapshotStore): SnapshotRows {
+  return {
+    create: async (input) => rows.create(input),
+    list: async (sessionId) => rows.list(sessionId),
+    get: async (sessionId, id) => rows.get(sessionId, id),
+    delete: async (sessionId, id) => rows.delete(sessionId, id),
+    hasAny: async (sessionId) => rows.hasAny(sessionId),
+    prune: async (sessionId, keep) => rows.prune(sessionId, keep),
+  };
 }

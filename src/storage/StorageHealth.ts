@@ -21,8 +21,8 @@ export interface StorageFailure {
 
 export interface StorageHealthOptions {
   logger?: Logger;
-  /** Throws when the store does not take writes (`SqliteStore.probe`). */
-  probe: () => void;
+  /** Rejects when the store does not take writes (`Store.probe`). */
+  probe: () => Promise<void>;
   /**
    * How often the probe runs while storage is failing, in milliseconds.
    * @default 1000
@@ -42,6 +42,7 @@ export class StorageHealth extends EventEmitter<StorageHealthEvents> {
   private timer: NodeJS.Timeout | undefined;
   private readonly options: StorageHealthOptions;
   private disposed = false;
+  private probing: Promise<boolean> | undefined;
 
   constructor(options: StorageHealthOptions) {
     super();
@@ -88,10 +89,18 @@ export class StorageHealth extends EventEmitter<StorageHealthEvents> {
     this.emit('change', undefined);
   }
 
-  /** Runs the probe now: the readiness check and the recheck timer both use it. */
-  check(): boolean {
+  /**
+   * Runs the probe now: the readiness check and the recheck timer both use it. Concurrent
+   * callers share one probe, so a flood of readiness checks costs one write.
+   */
+  check(): Promise<boolean> {
+    this.probing ??= this.runProbe().finally(() => (this.probing = undefined));
+    return this.probing;
+  }
+
+  private async runProbe(): Promise<boolean> {
     try {
-      this.options.probe();
+      await this.options.probe();
     } catch (error) {
       this.failed('probe', error);
       return false;
@@ -108,6 +117,6 @@ export class StorageHealth extends EventEmitter<StorageHealthEvents> {
   }
 
   private recheck(): void {
-    this.check();
+    void this.check();
   }
 }

@@ -34,6 +34,8 @@ export interface Store {
   readonly location: string;
   readonly isOpen: boolean;
 
+  /** Connects and applies pending migrations; the server awaits it before it listens. Idempotent. */
+  open(): Promise<void>;
   /** Reads a document's compacted state and its update log. */
   load(name: string): Promise<StoredDocument>;
   /**

@@ -2,16 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { adminToken, call } from '../ops/helpers.ts';
 import { spawnServer } from '../utils/childServer.ts';
 import { acknowledged, newProvider, synced } from '../utils/provider.ts';
-import { startRedis } from '../utils/redis.ts';
 import { tempDir, testSecret } from '../utils/server.ts';
 import { TutorSocket } from '../utils/tutorSocket.ts';
 import { eventually, nextEvent } from '../utils/waitFor.ts';
-import { join, startInstance } from './helpers.ts';
+import { join, startCluster, startInstance } from './helpers.ts';
 
 describe('admin API across instances', () => {
   it('lists sessions and connections of every instance, each connection with its instanceId', async () => {
-    const redis = await startRedis();
-    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const cluster = await startCluster(0);
+    const [a, b] = [await startInstance(cluster, 'inst-a'), await startInstance(cluster, 'inst-b')];
     const alice = await join(a, 'reg', 'alice', {}, 'tutor');
     const bob = await join(b, 'reg', 'bob');
     const provider = newProvider({ url: b.whiteboardUrl('reg'), name: 'reg', token: b.token({ sub: 'bob', sid: 'reg' }) });
@@ -37,8 +36,8 @@ describe('admin API across instances', () => {
   });
 
   it('closes a connection and kicks a user from the other instance', async () => {
-    const redis = await startRedis();
-    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const cluster = await startCluster(0);
+    const [a, b] = [await startInstance(cluster, 'inst-a'), await startInstance(cluster, 'inst-b')];
     const tina = await join(a, 'k', 'tina', {}, 'tutor');
     const bob = await join(b, 'k', 'bob');
     const bobAgain = await join(a, 'k', 'bob');
@@ -65,24 +64,24 @@ describe('admin API across instances', () => {
   });
 
   it('flushes the document on the instance that holds it', async () => {
-    const redis = await startRedis();
+    const cluster = await startCluster(0);
     const quiet = { STORE_DEBOUNCE_MS: '600000', STORE_MAX_DEBOUNCE_MS: '600000' };
-    const [a, b] = [await startInstance(redis, 'inst-a', quiet), await startInstance(redis, 'inst-b', quiet)];
+    const [a, b] = [await startInstance(cluster, 'inst-a', quiet), await startInstance(cluster, 'inst-b', quiet)];
     const provider = newProvider({ url: b.whiteboardUrl('doc'), name: 'doc', token: b.token({ sub: 'eve', sid: 'doc' }) });
     await synced(provider);
     provider.document.getMap('shapes').set('a', { r: 1 });
     await acknowledged(provider);
-    expect(b.server.store.pending('doc').updates).toBeGreaterThan(0);
+    expect((await b.server.store.pending('doc')).updates).toBeGreaterThan(0);
     const answer = await call(a, 'POST', '/api/sessions/doc/flush', { token: adminToken(a) });
     expect(answer).toMatchObject({ status: 200, body: { flushed: true, document: { loaded: true, unsavedUpdates: 0, unsavedBytes: 0 } } });
-    expect(b.server.store.pending('doc')).toEqual({ updates: 0, bytes: 0 });
+    expect(await b.server.store.pending('doc')).toEqual({ updates: 0, bytes: 0 });
   });
 
   it('answers within a bounded time when an instance does not answer, and names it', async () => {
-    const redis = await startRedis();
-    const a = await startInstance(redis, 'inst-a');
+    const cluster = await startCluster(0);
+    const a = await startInstance(cluster, 'inst-a');
     const dir = tempDir();
-    const silent = await spawnServer({ REDIS_URL: redis.url, INSTANCE_ID: 'inst-frozen', JWT_SECRET: testSecret, DATABASE_PATH: `${dir}/frozen.db` });
+    const silent = await spawnServer({ ...cluster.env, INSTANCE_ID: 'inst-frozen', JWT_SECRET: testSecret, DATABASE_PATH: `${dir}/frozen.db` });
     const frozenClient = new TutorSocket(`ws://127.0.0.1:${silent.port}/ws/v2/session/cold?token=${a.token({ sub: 'ice', sid: 'cold' })}`);
     await frozenClient.nextOfType('welcome');
     await eventually(() => a.server.bus.instances().includes('inst-frozen'), 5_000, 'the frozen instance in the heartbeat view');

@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceMessage } from '../../src/tutor/protocol.ts';
 import { spawnServer } from '../utils/childServer.ts';
-import { startRedis } from '../utils/redis.ts';
 import { tempDir, testSecret } from '../utils/server.ts';
 import { TutorSocket } from '../utils/tutorSocket.ts';
 import { eventually } from '../utils/waitFor.ts';
-import { join, startInstance } from './helpers.ts';
+import { join, startCluster, startInstance } from './helpers.ts';
 
 describe('an instance lost without a word (kill -9)', () => {
   it('has its tutor members leave the rooms of the other instances within the instance TTL', async () => {
-    const redis = await startRedis();
+    const cluster = await startCluster(0);
     // The survivor's TTL decides when the lost instance counts as gone.
-    const a = await startInstance(redis, 'survivor', { INSTANCE_TTL_MS: '1000' });
+    const a = await startInstance(cluster, 'survivor', { INSTANCE_TTL_MS: '1000' });
     const dir = tempDir();
-    const doomed = await spawnServer({ REDIS_URL: redis.url, INSTANCE_ID: 'doomed', JWT_SECRET: testSecret, DATABASE_PATH: `${dir}/doomed.db` });
+    const doomed = await spawnServer({ ...cluster.env, INSTANCE_ID: 'doomed', JWT_SECRET: testSecret, DATABASE_PATH: `${dir}/doomed.db` });
     const alice = await join(a, 'lost', 'alice', {}, 'tutor');
     const url = (sub: string) => `ws://127.0.0.1:${doomed.port}/ws/v2/session/lost?token=${a.token({ sub, sid: 'lost' })}`;
     const bob = new TutorSocket(url('bob'));

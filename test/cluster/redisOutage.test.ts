@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RoomMessage } from '../../src/tutor/protocol.ts';
 import { call, sample, scrape } from '../ops/helpers.ts';
-import { startRedis } from '../utils/redis.ts';
-import type { TestServer } from '../utils/server.ts';
+import { startServer, type TestServer } from '../utils/server.ts';
 import { eventually } from '../utils/waitFor.ts';
-import { join, startInstance } from './helpers.ts';
+import { join, startCluster, startInstance } from './helpers.ts';
 
 function logged(server: TestServer, event: string): number {
   return server.logs.filter((line) => line.event === event).length;
@@ -12,8 +11,9 @@ function logged(server: TestServer, event: string): number {
 
 describe('a Redis outage', () => {
   it('keeps each instance serving its own clients, /ready 200 with redis down; rooms converge again when Redis returns', async () => {
-    const redis = await startRedis();
-    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const cluster = await startCluster(0);
+    const { redis } = cluster;
+    const [a, b] = [await startInstance(cluster, 'inst-a'), await startInstance(cluster, 'inst-b')];
     const alice = await join(a, 'out', 'alice', {}, 'tutor');
     const bob = await join(b, 'out', 'bob');
     await alice.socket.next((m) => m.type === 'presence' && m.userId === 'bob');
@@ -68,8 +68,9 @@ describe('a Redis outage', () => {
   });
 
   it('treats a Redis that stops answering (frozen, connections open) as down after the command timeout, and keeps the room history when it answers again', async () => {
-    const redis = await startRedis();
-    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const cluster = await startCluster(0);
+    const { redis } = cluster;
+    const [a, b] = [await startInstance(cluster, 'inst-a'), await startInstance(cluster, 'inst-b')];
     const alice = await join(a, 'hung', 'alice', {}, 'tutor');
     const bob = await join(b, 'hung', 'bob');
     await alice.socket.next((m) => m.type === 'presence' && m.userId === 'bob');
@@ -100,9 +101,11 @@ describe('a Redis outage', () => {
   });
 
   it('starts without Redis, serves its clients alone, and joins the cluster once Redis answers', async () => {
-    const redis = await startRedis();
+    const cluster = await startCluster(0);
+    const { redis } = cluster;
     await redis.stop();
-    const a = await startInstance(redis, 'early');
+    // Not cluster.add: that waits for Redis.
+    const a = await startServer({ ...cluster.env, INSTANCE_ID: 'early' });
     expect(a.logs.some((line) => line.event === 'cluster_start_alone')).toBe(true);
     expect((await call(a, 'GET', '/ready')).body).toMatchObject({ status: 'ready', redis: { status: 'down' } });
     const alice = await join(a, 'boot', 'alice', {}, 'tutor');
@@ -112,7 +115,7 @@ describe('a Redis outage', () => {
 
     await redis.start();
     await eventually(() => logged(a, 'redis_recovered') === 1, 15_000, 'a to connect');
-    const b = await startInstance(redis, 'late');
+    const b = await startInstance(cluster, 'late');
     const bob = await join(b, 'boot', 'bob');
     await eventually(() => bob.welcome.peers.length === 2 || bob.socket.receivedOfType('presence').length >= 2, 10_000, 'bob to see alice and carol');
     expect([...bob.welcome.peers.map((p) => p.userId), ...bob.socket.receivedOfType('presence').map((m) => (m as { userId: string }).userId)].sort()).toEqual(['alice', 'carol']);

@@ -2,9 +2,9 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { ErrorMessage, RoomMessage } from '../../src/tutor/protocol.ts';
 import { registerCleanup } from '../utils/cleanup.ts';
-import { startRedis, type TestRedis } from '../utils/redis.ts';
+import type { TestRedis } from '../utils/redis.ts';
 import { eventually } from '../utils/waitFor.ts';
-import { join, startInstance } from './helpers.ts';
+import { join, startCluster, startInstance } from './helpers.ts';
 
 function redisClient(redis: TestRedis): Redis {
   const client = new Redis(redis.url);
@@ -14,9 +14,10 @@ function redisClient(redis: TestRedis): Redis {
 
 describe('replay limits of the shared log', () => {
   it('keeps at most TUTOR_REPLAY_MESSAGES and reports the gap, whichever instance the client reconnects to', async () => {
-    const redis = await startRedis();
+    const cluster = await startCluster(0);
+    const { redis } = cluster;
     const env = { TUTOR_REPLAY_MESSAGES: '2' };
-    const [a, b] = [await startInstance(redis, 'inst-a', env), await startInstance(redis, 'inst-b', env)];
+    const [a, b] = [await startInstance(cluster, 'inst-a', env), await startInstance(cluster, 'inst-b', env)];
     const keeper = await join(a, 'gap', 'keeper');
     for (let n = 1; n <= 5; n += 1) a.server.tutor.publish('gap', { type: 'hint', n });
     for (let n = 1; n <= 5; n += 1) await keeper.socket.nextOfType('hint');
@@ -28,9 +29,10 @@ describe('replay limits of the shared log', () => {
   });
 
   it('drops messages older than TUTOR_REPLAY_MS and bounds the bytes a room keeps', async () => {
-    const redis = await startRedis();
-    const a = await startInstance(redis, 'inst-a', { TUTOR_REPLAY_MS: '300', TUTOR_REPLAY_BYTES: '4096' });
-    const b = await startInstance(redis, 'inst-b', { TUTOR_REPLAY_MS: '300', TUTOR_REPLAY_BYTES: '4096' });
+    const cluster = await startCluster(0);
+    const { redis } = cluster;
+    const a = await startInstance(cluster, 'inst-a', { TUTOR_REPLAY_MS: '300', TUTOR_REPLAY_BYTES: '4096' });
+    const b = await startInstance(cluster, 'inst-b', { TUTOR_REPLAY_MS: '300', TUTOR_REPLAY_BYTES: '4096' });
     const keeper = await join(a, 'ttl', 'keeper');
     a.server.tutor.publish('ttl', { type: 'old' });
     await keeper.socket.nextOfType('old');
@@ -64,9 +66,10 @@ describe('replay limits of the shared log', () => {
   });
 
   it('an empty room stays for the grace while it has something to replay, then its keys are gone and the next room has a new epoch', async () => {
-    const redis = await startRedis();
+    const cluster = await startCluster(0);
+    const { redis } = cluster;
     const env = { TUTOR_EMPTY_ROOM_GRACE_MS: '300' };
-    const [a, b] = [await startInstance(redis, 'inst-a', env), await startInstance(redis, 'inst-b', env)];
+    const [a, b] = [await startInstance(cluster, 'inst-a', env), await startInstance(cluster, 'inst-b', env)];
     const client = redisClient(redis);
     const first = await join(a, 'life', 'sam');
     first.socket.send({ type: 'hint' });

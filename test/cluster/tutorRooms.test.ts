@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceMessage, RoomMessage } from '../../src/tutor/protocol.ts';
 import { adminToken, call } from '../ops/helpers.ts';
-import { startRedis } from '../utils/redis.ts';
-import { join, startInstance } from './helpers.ts';
+import { join, startCluster, startInstance } from './helpers.ts';
 
 describe('tutor rooms across instances (one Redis)', () => {
   it('carries messages, presence and `to` between instances; a welcome lists the members of every instance', async () => {
-    const redis = await startRedis();
-    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const cluster = await startCluster(0);
+    const [a, b] = [await startInstance(cluster, 'inst-a'), await startInstance(cluster, 'inst-b')];
     const alice = await join(a, 'lesson', 'alice', {}, 'tutor');
     const bob = await join(b, 'lesson', 'bob');
     expect(bob.welcome.peers).toEqual([{ connectionId: alice.welcome.connectionId, userId: 'alice', role: 'tutor' }]);
@@ -42,8 +41,8 @@ describe('tutor rooms across instances (one Redis)', () => {
   });
 
   it('keeps seq strictly increasing per room with clients on both instances sending at once', async () => {
-    const redis = await startRedis();
-    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const cluster = await startCluster(0);
+    const [a, b] = [await startInstance(cluster, 'inst-a'), await startInstance(cluster, 'inst-b')];
     const listeners = [await join(a, 'race', 'listen-a', {}, 'observer'), await join(b, 'race', 'listen-b', {}, 'observer')];
     const senders = [await join(a, 'race', 's1'), await join(a, 'race', 's2'), await join(b, 'race', 's3'), await join(b, 'race', 's4')];
     const perSender = 40;
@@ -72,8 +71,8 @@ describe('tutor rooms across instances (one Redis)', () => {
   });
 
   it('replays with ?since= after reconnecting to the other instance, respecting `to`', async () => {
-    const redis = await startRedis();
-    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const cluster = await startCluster(0);
+    const [a, b] = [await startInstance(cluster, 'inst-a'), await startInstance(cluster, 'inst-b')];
     const tina = await join(b, 'resume', 'tina', {}, 'tutor');
     const sam = await join(a, 'resume', 'sam');
     tina.socket.send({ type: 'hint', n: 1 });
@@ -105,8 +104,8 @@ describe('tutor rooms across instances (one Redis)', () => {
   });
 
   it('service messages and server publishes reach every instance', async () => {
-    const redis = await startRedis();
-    const [a, b] = [await startInstance(redis, 'inst-a'), await startInstance(redis, 'inst-b')];
+    const cluster = await startCluster(0);
+    const [a, b] = [await startInstance(cluster, 'inst-a'), await startInstance(cluster, 'inst-b')];
     const alice = await join(a, 'say', 'alice', {}, 'tutor');
     const bob = await join(b, 'say', 'bob');
     await alice.socket.nextOfType('presence');

@@ -55,7 +55,7 @@ describe('examples/', () => {
     const example = runExample('whiteboard-client.ts', t, t.token({ sub: 'ada', sid: 'example', role: 'tutor' }));
     await example.line(/session example: 1 shape\(s\) on the board, all saved/);
     expect(await exitOf(example, 'whiteboard-client.ts')).toEqual({ code: 0, stderr: '' });
-    const stored = t.server.store.load('example');
+    const stored = await t.server.store.load('example');
     expect(stored.state !== null || stored.updates.length > 0).toBe(true);
   });
 

@@ -46,7 +46,7 @@ describe('session admin API', () => {
     const byId = Object.fromEntries(all.body.sessions.map((s: { sessionId: string }) => [s.sessionId, s]));
     expect(byId['list-a']).toMatchObject({ connections: { whiteboard: 1, tutor: 2 }, document: { loaded: true } });
     expect(byId['list-a'].document.unsavedBytes).toBeGreaterThan(0);
-    expect(byId['list-a'].document.unsavedBytes).toBe(t.server.store.pending('list-a').bytes);
+    expect(byId['list-a'].document.unsavedBytes).toBe((await t.server.store.pending('list-a')).bytes);
     expect(byId['list-b']).toMatchObject({ connections: { whiteboard: 0, tutor: 1 }, document: { loaded: false, unsavedBytes: 0 } });
 
     const scoped = await call(t, 'GET', '/api/sessions', { token: adminToken(t, 'list-b') });
@@ -166,10 +166,10 @@ describe('session admin API', () => {
     const { provider } = await lesson(t, 'flush');
     provider.document.getMap('shapes').set('a', { r: 1 });
     await acknowledged(provider);
-    expect(t.server.store.pending('flush').updates).toBeGreaterThan(0);
+    expect((await t.server.store.pending('flush')).updates).toBeGreaterThan(0);
     const answer = await call(t, 'POST', '/api/sessions/flush/flush', { token: adminToken(t) });
     expect(answer).toMatchObject({ status: 200, body: { flushed: true, document: { loaded: true, unsavedUpdates: 0, unsavedBytes: 0 } } });
-    expect(t.server.store.pending('flush')).toEqual({ updates: 0, bytes: 0 });
+    expect(await t.server.store.pending('flush')).toEqual({ updates: 0, bytes: 0 });
     expect((await call(t, 'POST', '/api/sessions/ghost/flush', { token: adminToken(t) })).status).toBe(404);
     expect((await call(t, 'GET', '/api/sessions/flush/flush', { token: adminToken(t) })).status).toBe(405);
   });

@@ -86,7 +86,7 @@ describe('metrics move with traffic', () => {
     provider.document.getText('t').insert(0, 'keep me');
     await acknowledged(provider);
     expect((await call(t, 'POST', '/api/sessions/cs/flush', { token: adminToken(t) })).status).toBe(200);
-    const saved = t.server.snapshots.create('cs', { createdBy: 'tester', label: 'metrics' });
+    const saved = await t.server.snapshots.create('cs', { createdBy: 'tester', label: 'metrics' });
     // Restoring takes a pre-restore snapshot through its own path; both report a duration.
     provider.document.getText('t').insert(0, 'more ');
     await acknowledged(provider);

@@ -52,7 +52,7 @@ describe('orderly shutdown', () => {
     const t = await startServer({ SHUTDOWN_TIMEOUT_MS: '300', STORE_DEBOUNCE_MS: '600000', STORE_MAX_DEBOUNCE_MS: '600000' });
     const held = await t.server.hocuspocus.openDirectConnection('held');
     await held.transact((doc) => doc.getText('t').insert(0, 'held open'));
-    expect(t.server.store.pending('held').updates).toBeGreaterThan(0);
+    expect((await t.server.store.pending('held')).updates).toBeGreaterThan(0);
 
     const started = Date.now();
     await t.stop();
@@ -63,7 +63,7 @@ describe('orderly shutdown', () => {
     expect(t.logs.some((l) => l.event === 'shutdown_timeout')).toBe(true);
 
     const store = new SqliteStore(t.databasePath);
-    const stored = store.load('held');
+    const stored = store.loadSync('held');
     store.close();
     expect(stored.updates).toHaveLength(0);
     const doc = new Y.Doc();

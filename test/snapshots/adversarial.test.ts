@@ -10,7 +10,7 @@ import * as Y from 'yjs';
 import { api, board, deadUrl, edit, editor, runCli } from './helpers.ts';
 import { acknowledged, docMatches } from '../utils/provider.ts';
 import { startServer, testSecret } from '../utils/server.ts';
-import { nextEvent } from '../utils/waitFor.ts';
+import { nextEvent, withTimeout } from '../utils/waitFor.ts';
 import { stateHash } from '../../src/stateHash.ts';
 
 /** The board as JSON with map keys sorted: replicas iterate a Y.Map in their own insertion order. */
@@ -132,16 +132,28 @@ describe('snapshots: adversarial use', () => {
 
   it('takes automatic snapshots while documents load and unload over and over, without a failure', async () => {
     const t = await startServer({ SNAPSHOT_INTERVAL_MS: '10' });
-    const holds = (id: number, key: string) => {
+    const holds = async (id: number, key: string) => {
       const doc = new Y.Doc();
-      Y.applyUpdate(doc, t.server.snapshots.get('churn', id).state);
+      Y.applyUpdate(doc, (await t.server.snapshots.get('churn', id)).state);
       return doc.getMap('shapes').has(key);
     };
     for (let round = 0; round < 8; round += 1) {
       const a = await editor(t, 'churn');
       // The interval or the last leave (whichever comes first; the other is then a duplicate)
       // stores this round's shape. Listening before the edit: the interval may be quicker than `edit`.
-      const stored = nextEvent<[{ id: number }]>(t.server.snapshots, 'snapshot', (meta) => holds(meta.id, `r${round}`));
+      const stored = withTimeout(
+        new Promise<void>((resolve) => {
+          const check = (meta: { id: number }) =>
+            void holds(meta.id, `r${round}`).then((yes) => {
+              if (!yes) return;
+              t.server.snapshots.off('snapshot', check);
+              resolve();
+            });
+          t.server.snapshots.on('snapshot', check);
+        }),
+        5_000,
+        `a snapshot holding r${round}`,
+      );
       await edit(a, (doc) => doc.getMap('shapes').set(`r${round}`, round));
       a.destroy();
       await stored;

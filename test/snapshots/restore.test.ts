@@ -7,6 +7,7 @@ import { tutorSocket } from '../utils/tutorSocket.ts';
 import { documentToJSON } from '../../src/documentContent.ts';
 import { stateHash } from '../../src/stateHash.ts';
 import { SnapshotStore } from '../../src/storage/SnapshotStore.ts';
+import type { SqliteStore } from '../../src/storage/SqliteStore.ts';
 
 function drawLesson(doc: Y.Doc): void {
   const shapes = doc.getMap('shapes');
@@ -124,7 +125,7 @@ describe('restoring a whiteboard', () => {
     // A snapshot in which "shapes" is a text: Yjs cannot turn the live map into one.
     const odd = new Y.Doc();
     odd.getText('shapes').insert(0, 'not a map');
-    const { snapshot } = new SnapshotStore(t.server.store.db).create({
+    const { snapshot } = new SnapshotStore((t.server.store as SqliteStore).db).create({
       sessionId: 'clash',
       reason: 'manual',
       createdBy: 'test',

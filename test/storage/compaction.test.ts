@@ -21,11 +21,11 @@ describe('compaction interleaved with writes', () => {
       // Writes still in flight while the compaction runs: only the first provider waits.
       await acknowledged(a);
       expect((await call(t, 'POST', '/api/sessions/cp/flush', { token: adminToken(t) })).status).toBe(200);
-      pendingAfterFlush.push(t.server.store.pending('cp').updates);
+      pendingAfterFlush.push((await t.server.store.pending('cp')).updates);
     }
     await Promise.all([acknowledged(a), acknowledged(b)]);
     expect((await call(t, 'POST', '/api/sessions/cp/flush', { token: adminToken(t) })).status).toBe(200);
-    expect(t.server.store.pending('cp')).toEqual({ updates: 0, bytes: 0 });
+    expect(await t.server.store.pending('cp')).toEqual({ updates: 0, bytes: 0 });
     // Each flush trims everything it covers: what is left is at most the second provider's
     // updates still arriving, never the accumulated history (600+ appends).
     expect(Math.max(...pendingAfterFlush)).toBeLessThan(60);

@@ -6,25 +6,25 @@ import { SqliteStore } from '../../src/storage/SqliteStore.ts';
 import { tempDir } from '../utils/server.ts';
 
 describe('Persistence.flush', () => {
-  it('skips a document that is still loading instead of storing its empty state over the stored one', () => {
+  it('skips a document that is still loading instead of storing its empty state over the stored one', async () => {
     const store = new SqliteStore(join(tempDir(), 'db.sqlite'));
     try {
       const persistence = new Persistence({ store });
       const stored = new Y.Doc();
       stored.getText('t').insert(0, 'compacted content');
-      persistence.flush('board', stored);
-      const before = store.load('board').state;
+      await persistence.flush('board', stored);
+      const before = store.loadSync('board').state;
 
       // What Hocuspocus lists between creating a document and reading its rows.
       const loading = Object.assign(new Y.Doc(), { isLoading: true });
-      persistence.flush('board', loading);
-      expect(store.load('board').state).toEqual(before);
+      await persistence.flush('board', loading);
+      expect(store.loadSync('board').state).toEqual(before);
 
       const read = new Y.Doc();
-      Y.applyUpdate(read, persistence.read('board')!);
+      Y.applyUpdate(read, (await persistence.read('board'))!);
       expect(read.getText('t').toString()).toBe('compacted content');
     } finally {
-      store.close();
+      store.closeSync();
     }
   });
 });

@@ -22,7 +22,7 @@ describe('migrations', () => {
   it('re-running applies nothing and keeps data', () => {
     const path = join(tempDir(), 'rerun.db');
     const store = new SqliteStore(path);
-    store.append('doc', new Uint8Array([1, 2, 3]));
+    store.appendSync('doc', new Uint8Array([1, 2, 3]));
     store.close();
     const db = new Database(path);
     expect(migrate(db)).toEqual([]);

@@ -125,9 +125,16 @@ export async function touchStroke(person: Person, points: Array<[number, number]
     const [x, y] = at(point);
     return [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 1 }];
   };
-  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: touch(points[0]) });
-  for (const point of points.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: touch(point) });
-  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  // Timestamps 16 ms apart, and the finger rests on the last point before it lifts: a stroke
+  // without them looks like an instant flick, Chromium starts a fling, and the next tap only
+  // stops that fling (no click), as on a real phone.
+  let timestamp = Date.now() / 1000;
+  const send = (type: 'touchStart' | 'touchMove' | 'touchEnd', touchPoints: ReturnType<typeof touch>) =>
+    cdp.send('Input.dispatchTouchEvent', { type, touchPoints, timestamp: (timestamp += 0.016) });
+  await send('touchStart', touch(points[0]));
+  for (const point of points.slice(1)) await send('touchMove', touch(point));
+  for (let rest = 0; rest < 10; rest++) await send('touchMove', touch(points[points.length - 1]));
+  await send('touchEnd', []);
   await cdp.detach();
 }
 

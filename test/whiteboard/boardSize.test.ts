@@ -53,6 +53,6 @@ describe('board size', () => {
     tutor.document.getMap('shapes').set('hint', 'look here');
     await acknowledged(tutor);
     await docMatches(student.document, () => student.document.getMap('shapes').get('hint') === 'look here');
-    expect(t.server.persistence.read(name)).not.toBeNull();
+    expect(await t.server.persistence.read(name)).not.toBeNull();
   });
 });

@@ -4,9 +4,9 @@ import { acknowledged, newProvider, synced } from '../utils/provider.ts';
 import { startServer } from '../utils/server.ts';
 import { DocumentEvents } from '../utils/documentEvents.ts';
 
-function storedKeys(t: Awaited<ReturnType<typeof startServer>>, name: string): string[] {
+async function storedKeys(t: Awaited<ReturnType<typeof startServer>>, name: string): Promise<string[]> {
   const doc = new Y.Doc();
-  Y.applyUpdate(doc, t.server.persistence.read(name)!);
+  Y.applyUpdate(doc, (await t.server.persistence.read(name))!);
   return [...doc.getMap('shapes').keys()];
 }
 
@@ -26,7 +26,7 @@ describe('edits sent right before a close', () => {
       provider.configuration.websocketProvider.destroy();
       provider.destroy();
       await unloaded;
-      const keys = storedKeys(t, name);
+      const keys = await storedKeys(t, name);
       expect(keys.length, `round ${round}`).toBe(200);
     }
   });

@@ -100,6 +100,6 @@ describe('save receipts', () => {
     other.exec('ROLLBACK');
     await saved;
     expect(t.server.hocuspocus.documents.get(name)!.getMap('shapes').get('during')).toBe(1);
-    expect(t.server.store.load(name).updates.length).toBeGreaterThan(0);
+    expect((await t.server.store.load(name)).updates.length).toBeGreaterThan(0);
   });
 });

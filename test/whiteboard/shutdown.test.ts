@@ -16,7 +16,7 @@ describe('graceful shutdown', () => {
     await synced(provider);
     provider.document.getMap('shapes').set('s', { kind: 'triangle' });
     await acknowledged(provider);
-    expect(t.server.store.pending('flush-me').updates).toBeGreaterThan(0);
+    expect((await t.server.store.pending('flush-me')).updates).toBeGreaterThan(0);
 
     const closing = nextEvent<[{ event: { code: number } }]>(provider as never, 'close');
     const stopping = t.stop();

@@ -21,11 +21,11 @@ function logEvents(t: TestServer, event: string) {
 }
 
 /** What the server holds for a board (live, or from SQLite when unloaded). */
-function serverShapes(t: TestServer, name: string): Y.Map<unknown> {
+async function serverShapes(t: TestServer, name: string): Promise<Y.Map<unknown>> {
   const live = t.server.hocuspocus.documents.get(name);
   if (live) return live.getMap('shapes');
   const doc = new Y.Doc();
-  Y.applyUpdate(doc, t.server.persistence.read(name)!);
+  Y.applyUpdate(doc, (await t.server.persistence.read(name))!);
   return doc.getMap('shapes');
 }
 
@@ -50,7 +50,7 @@ async function faultAndRecover(t: TestServer, name: string, fault: () => void, c
   writer.document.getMap('shapes').set('during', 'x'.repeat(64 * 1024));
   await closed;
   // Not applied, not broadcast, not acknowledged.
-  expect(serverShapes(t, name).has('during')).toBe(false);
+  expect((await serverShapes(t, name)).has('during')).toBe(false);
   expect(watcher.document.getMap('shapes').has('during')).toBe(false);
   expect(writer.unsyncedChanges).toBeGreaterThan(0);
   const ready = await call(t, 'GET', '/ready');
@@ -64,7 +64,7 @@ async function faultAndRecover(t: TestServer, name: string, fault: () => void, c
   // The provider reconnects by itself and resends; nothing restarts.
   await docMatches(watcher.document, () => watcher.document.getMap('shapes').has('during'), 15_000);
   await acknowledged(writer, 10_000);
-  expect(serverShapes(t, name).get('during')).toHaveLength(64 * 1024);
+  expect((await serverShapes(t, name)).get('during')).toHaveLength(64 * 1024);
   // The board still emits updates normally after the fault (it used to stop for good).
   writer.document.getMap('shapes').set('after', 2);
   await docMatches(watcher.document, () => watcher.document.getMap('shapes').get('after') === 2);
@@ -92,8 +92,8 @@ describe('storage faults', () => {
     // Durable across a restart on the same file.
     await t.stop();
     const again = await startServer({}, { dir: t.dir });
-    expect(serverShapes(again, 'lock').get('during')).toHaveLength(64 * 1024);
-    expect(serverShapes(again, 'lock').get('after')).toBe(2);
+    expect((await serverShapes(again, 'lock')).get('during')).toHaveLength(64 * 1024);
+    expect((await serverShapes(again, 'lock')).get('after')).toBe(2);
   });
 
   describe('on a small tmpfs', () => {
@@ -182,7 +182,7 @@ describe('storage faults', () => {
     const unloaded = events.unloaded('left');
     other.exec('ROLLBACK');
     await unloaded;
-    expect(t.server.store.pending('left').updates).toBe(0);
-    expect(serverShapes(t, 'left').get('kept')).toBe(1);
+    expect((await t.server.store.pending('left')).updates).toBe(0);
+    expect((await serverShapes(t, 'left')).get('kept')).toBe(1);
   });
 });

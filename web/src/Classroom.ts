@@ -126,14 +126,7 @@ export class Classroom {
     clearTimeout(this.toastTimer);
   }
 
-  private lastToggleAt = -Infinity;
-
   private togglePanel(): void {
-    // A tap on a touch screen can arrive as two activations (the tap and a ghost click): one
-    // gesture must not open and close the panel again.
-    const now = performance.now();
-    if (now - this.lastToggleAt < 400) return;
-    this.lastToggleAt = now;
     const open = this.element.dataset.panel !== 'open';
     this.element.dataset.panel = open ? 'open' : 'closed';
     if (open) this.setUnread(0);

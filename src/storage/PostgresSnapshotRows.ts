@@ -1,0 +1,122 @@
+/**
+ * Snapshot rows on PostgreSQL (migrations/postgres/0002_snapshots.sql), with SnapshotStore's
+ * rules: dedupe against the newest snapshot of the session, prune only automatic ones. Several
+ * instances may snapshot one session at once (a last-leave snapshot on one, an interval sweep
+ * on another), so the read of the newest row and the insert run in one transaction under a
+ * per-session advisory lock: without it both would see the same newest row and both insert.
+ */
+import type pg from 'pg';
+import type { SnapshotRows } from './Store.ts';
+import { automaticReasons, type NewSnapshot, type Snapshot, type SnapshotMeta, type SnapshotReason } from './SnapshotStore.ts';
+import { inTransaction } from './postgresConnection.ts';
+
+/** First key of the two-key advisory locks on a session's snapshots (the second is the hashed session id). */
+export const snapshotLockSpace = 2;
+
+interface Row {
+  id: number;
+  session_id: string;
+  created_at: number;
+  reason: SnapshotReason;
+  created_by: string;
+  byte_size: number;
+  label: string | null;
+}
+
+const metaColumns = 'id, session_id, created_at, reason, created_by, byte_size, label';
+
+function toMeta(row: Row): SnapshotMeta {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    createdAt: row.created_at,
+    reason: row.reason,
+    createdBy: row.created_by,
+    byteSize: row.byte_size,
+    label: row.label,
+  };
+}
+
+export class PostgresSnapshotRows implements SnapshotRows {
+  private readonly pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.pool = pool;
+  }
+
+  create(input: NewSnapshot): Promise<{ snapshot: SnapshotMeta; created: boolean }> {
+    return inTransaction(this.pool, (client) => this.createIn(client, input));
+  }
+
+  /**
+   * `create` inside the caller's transaction (commitRestore adds the restore's edit to it). See
+   * SnapshotStore.create for the dedupe rules.
+   */
+  async createIn(client: pg.ClientBase, input: NewSnapshot): Promise<{ snapshot: SnapshotMeta; created: boolean }> {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [snapshotLockSpace, input.sessionId]);
+    const found = await client.query<Row & { content_hash: string }>(
+      `SELECT ${metaColumns}, content_hash FROM snapshots WHERE session_id = $1 ORDER BY id DESC LIMIT 1`,
+      [input.sessionId],
+    );
+    const newest = found.rows[0];
+    if (newest && newest.content_hash === input.contentHash) {
+      const reusable =
+        automaticReasons.includes(input.reason) ||
+        (input.reason === 'pre-restore' && (newest.reason === 'manual' || newest.reason === 'pre-restore'));
+      if (reusable) return { snapshot: toMeta(newest), created: false };
+    }
+    const createdAt = input.createdAt ?? Date.now();
+    const inserted = await client.query<{ id: number }>(
+      `INSERT INTO snapshots (session_id, created_at, reason, created_by, byte_size, label, state, content_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [input.sessionId, createdAt, input.reason, input.createdBy, input.state.byteLength, input.label ?? null, input.state, input.contentHash],
+    );
+    const snapshot: SnapshotMeta = {
+      id: inserted.rows[0].id,
+      sessionId: input.sessionId,
+      createdAt,
+      reason: input.reason,
+      createdBy: input.createdBy,
+      byteSize: input.state.byteLength,
+      label: input.label ?? null,
+    };
+    return { snapshot, created: true };
+  }
+
+  async list(sessionId: string): Promise<SnapshotMeta[]> {
+    const result = await this.pool.query<Row>(`SELECT ${metaColumns} FROM snapshots WHERE session_id = $1 ORDER BY id DESC`, [sessionId]);
+    return result.rows.map(toMeta);
+  }
+
+  async get(sessionId: string, id: number): Promise<Snapshot | undefined> {
+    const result = await this.pool.query<Row & { state: Buffer; content_hash: string }>(
+      `SELECT ${metaColumns}, state, content_hash FROM snapshots WHERE session_id = $1 AND id = $2`,
+      [sessionId, id],
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    return { ...toMeta(row), state: new Uint8Array(row.state), contentHash: row.content_hash };
+  }
+
+  async delete(sessionId: string, id: number): Promise<boolean> {
+    const result = await this.pool.query('DELETE FROM snapshots WHERE session_id = $1 AND id = $2', [sessionId, id]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async hasAny(sessionId: string): Promise<boolean> {
+    const result = await this.pool.query('SELECT 1 FROM snapshots WHERE session_id = $1 LIMIT 1', [sessionId]);
+    return result.rows.length > 0;
+  }
+
+  async prune(sessionId: string, keep: number): Promise<number> {
+    // The automatic snapshots of a session beyond the newest `keep` (OFFSET skips those).
+    const result = await this.pool.query(
+      `DELETE FROM snapshots WHERE id IN (
+         SELECT id FROM snapshots WHERE session_id = $1 AND reason = ANY($2::text[])
+         ORDER BY id DESC OFFSET $3
+       )`,
+      [sessionId, [...automaticReasons], Math.max(0, Math.trunc(keep))],
+    );
+    return result.rowCount ?? 0;
+  }
+}
