@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PresenceMessage } from '../../src/tutor/protocol.ts';
+import type { PresenceMessage, RoomMessage } from '../../src/tutor/protocol.ts';
 import { spawnServer } from '../utils/childServer.ts';
 import { tempDir, testSecret } from '../utils/server.ts';
 import { TutorSocket } from '../utils/tutorSocket.ts';
@@ -20,9 +20,13 @@ describe('an instance lost without a word (kill -9)', () => {
     const carol = new TutorSocket(url('carol'));
     await carol.nextOfType('welcome');
     for (const userId of ['bob', 'carol']) await alice.socket.next((m) => m.type === 'presence' && m.event === 'join' && m.userId === userId);
+    alice.socket.send({ type: 'hint', n: 1 });
+    const seen = await bob.nextOfType<RoomMessage>('hint');
 
     doomed.child.kill('SIGKILL');
     await doomed.exited;
+    // Sent while bob is away; bob comes back through the surviving instance and misses nothing.
+    alice.socket.send({ type: 'hint', n: 2 });
     const left = [
       await alice.socket.next<PresenceMessage>((m) => m.type === 'presence' && m.event === 'leave', 10_000),
       await alice.socket.next<PresenceMessage>((m) => m.type === 'presence' && m.event === 'leave', 10_000),
@@ -34,6 +38,9 @@ describe('an instance lost without a word (kill -9)', () => {
     await eventually(() => !a.server.bus.instances().includes('doomed'), 5_000, 'the lost instance to leave the view');
     const dan = await join(a, 'lost', 'dan');
     expect(dan.welcome.peers.map((p) => p.userId)).toEqual(['alice']);
+    const back = await join(a, 'lost', 'bob', { since: String(seen.seq), epoch: (bobWelcome as { epoch: string }).epoch });
+    expect(await back.socket.nextOfType<RoomMessage>('hint')).toMatchObject({ n: 2, seq: seen.seq + 1 });
+    expect(back.socket.receivedOfType('error')).toEqual([]);
     // Announced once: no second leave for the same connections.
     alice.socket.send({ type: 'ping' });
     await alice.socket.nextOfType('pong');
