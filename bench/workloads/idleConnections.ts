@@ -1,0 +1,52 @@
+/**
+ * What idle connections cost: the server's memory after start (no connection yet: the fixed
+ * cost) and per connection once `connections` clients (30 per board, authenticated and synced,
+ * then silent) are open. Read inside the server after full garbage collections (the server
+ * runs with --expose-gc).
+ */
+import { boardAddress, connectAll, LightClient } from '../harness/LightClient.ts';
+import { ServerProcess, type ServerKind } from '../harness/ServerProcess.ts';
+import { sleep } from '../harness/stats.ts';
+
+export interface IdleOptions {
+  connections: number;
+  dir: string;
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
+export interface IdleResult extends Record<string, number> {
+  /** RSS after start, before any connection, in MiB. */
+  fixedRssMiB: number;
+  /** V8 heap used per connection, in KiB. */
+  heapPerConnectionKiB: number;
+  /** Heap + external (Buffers) per connection, in KiB. */
+  retainedPerConnectionKiB: number;
+  /** RSS per connection, in KiB. */
+  rssPerConnectionKiB: number;
+}
+
+const MiB = 1024 * 1024;
+
+export async function idleConnections(kind: ServerKind, options: IdleOptions): Promise<IdleResult> {
+  const server = await ServerProcess.start({ kind, dir: options.dir, nodeArgs: ['--expose-gc', ...(options.nodeArgs ?? [])], env: options.env });
+  // Let startup finish its lazy work (timers, first log lines) before the fixed cost is read.
+  await sleep(500);
+  const before = (await server.stats({ gc: true })).memory;
+  const clients: LightClient[] = await connectAll(
+    (i) => new LightClient(boardAddress(kind, server.port, `board-${Math.floor(i / 30)}`, `user-${i}`)),
+    options.connections,
+    250,
+  );
+  await sleep(500);
+  const after = (await server.stats({ gc: true })).memory;
+  for (const client of clients) client.close();
+  await server.stop();
+  const n = options.connections;
+  return {
+    fixedRssMiB: before.rss / MiB,
+    heapPerConnectionKiB: (after.heapUsed - before.heapUsed) / n / 1024,
+    retainedPerConnectionKiB: (after.heapUsed + after.external - before.heapUsed - before.external) / n / 1024,
+    rssPerConnectionKiB: (after.rss - before.rss) / n / 1024,
+  };
+}
