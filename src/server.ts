@@ -13,6 +13,7 @@ import { CloseCode } from './closeCodes.ts';
 import type { Config } from './config.ts';
 import { ConnectionLog } from './ConnectionLog.ts';
 import { hocuspocusLogger } from './hocuspocusLogger.ts';
+import { installAwarenessFastPath } from './hocuspocus/installAwarenessFastPath.ts';
 import { CapacityError, TutorboardError } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
@@ -26,6 +27,7 @@ import type { WhiteboardContext } from './whiteboard/WhiteboardContext.ts';
 import { WhiteboardSockets } from './whiteboard/WhiteboardSockets.ts';
 import { version } from './version.ts';
 import { sendError, sendJson } from './http/json.ts';
+import { AwarenessBatching } from '../extensions/AwarenessBatching.ts';
 import { AwarenessOwnership } from '../extensions/AwarenessOwnership.ts';
 import { Demo } from '../extensions/Demo.ts';
 import { DurableUpdates } from '../extensions/DurableUpdates.ts';
@@ -71,6 +73,8 @@ export class TutorboardServer {
 
   constructor(config: Readonly<Config>, options: ServerOptions = {}) {
     this.config = config;
+    // Before any document exists; throws (UpstreamChangedError) if @hocuspocus/server changed under it.
+    installAwarenessFastPath();
     this.logger = options.logger ?? createLogger({ level: config.logLevel });
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
     this.store = new SqliteStore(config.databasePath, {
@@ -132,6 +136,7 @@ export class TutorboardServer {
           onFailure: (reason) => this.metrics.authFailure('whiteboard', reason),
         }),
         new AwarenessOwnership({ maxClientsPerConnection: config.socketLimits.maxAwarenessClients, logger: this.logger }),
+        new AwarenessBatching({ flushMs: config.awarenessFlushMs }),
         this.persistence,
         this.durableUpdates,
         this.snapshots,

@@ -15,6 +15,7 @@ import { InboundQueue } from './InboundQueue.ts';
 import type { Logger } from '../logger.ts';
 import { observeCloses } from './observeCloses.ts';
 import type { ConnectionRegistry } from '../registry.ts';
+import { SendCoalescer } from './SendCoalescer.ts';
 import { SocketGuard, type SocketLimits } from './SocketGuard.ts';
 import type { WhiteboardContext } from './WhiteboardContext.ts';
 
@@ -37,6 +38,7 @@ export class WhiteboardSockets {
   private readonly options: WhiteboardSocketsOptions;
   private readonly wss: WebSocketServer;
   private readonly open = new Set<WebSocketLike>();
+  private readonly coalescer = new SendCoalescer();
 
   constructor(options: WhiteboardSocketsOptions) {
     this.options = options;
@@ -77,6 +79,7 @@ export class WhiteboardSockets {
   /** Stops the `ws` server (open sockets are closed separately, with a code). Idempotent. */
   close(): void {
     this.wss.close();
+    this.coalescer.dispose();
   }
 
   private accept(ws: WebSocket, request: IncomingMessage, url: URL, sessionId: string, principal: WhiteboardContext['principal']): void {
@@ -84,7 +87,9 @@ export class WhiteboardSockets {
     // Every close the server sends goes through `socket`, Hocuspocus's own included.
     // The queue needs the Hocuspocus client, which needs the socket: the socket asks the queue late.
     const queued = { size: () => 0 };
-    const socket = observeCloses(ws, (code) => onCloseSent?.(code), () => queued.size() > 0);
+    // Frames to this socket in one loop turn go out in one write (see SendCoalescer).
+    const tcp = request.socket;
+    const socket = observeCloses(ws, (code) => onCloseSent?.(code), () => queued.size() > 0, () => this.coalescer.hold(tcp));
     const guard = new SocketGuard(
       { close: (code, reason) => socket.close(code, reason), terminate: () => ws.terminate() },
       request.socket,
