@@ -3,7 +3,8 @@
  * while document updates still go out every loop turn: in a room of N clients the sends per
  * second no longer grow with N × how often each cursor moves, only with N × 1/window.
  * Each client's latest state is sent once per window, so nothing is lost but intermediate
- * positions; cursors reach others at most `flushMs` later. See src/hocuspocus/installAwarenessWindow.ts.
+ * positions; cursors reach others at most `flushMs` later, sooner when a document update goes
+ * out first (they ride along with it). See src/hocuspocus/installAwarenessWindow.ts.
  */
 import type { Extension, afterLoadDocumentPayload } from '@hocuspocus/server';
 import { installAwarenessWindow, setAwarenessWindow } from '../src/hocuspocus/installAwarenessWindow.ts';

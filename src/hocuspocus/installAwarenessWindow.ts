@@ -11,14 +11,16 @@
  * Replaces `Document.prototype.handleAwarenessUpdate` for documents given a window with
  * `setAwarenessWindow` (others keep the upstream method); the bookkeeping of which connection
  * owns which client id is the upstream code's, kept as is. Removals (a connection closing)
- * go through the same window. `destroy()` sends what is pending first and stops the timer.
+ * go through the same window. Pending awareness also goes out with the next document update
+ * (`broadcastUpdate`): on a board someone draws on, most cursors ride along with the strokes.
+ * `destroy()` sends what is pending first and stops the timer.
  * The upstream change is in docs/upstream/awareness-flush-delay.patch.
  */
 import { Document, isTransactionOrigin, type Connection } from '@hocuspocus/server';
 import { assertUpstreamCode } from './upstreamCode.ts';
 
 /** `Document.prototype.handleAwarenessUpdate` and `broadcastAwarenessUpdate` of @hocuspocus/server 4.7.0. */
-const upstreamHashes = { handleAwarenessUpdate: 'a31d375d4124c467', broadcastAwarenessUpdate: 'b53010b7cec36287' };
+const upstreamHashes = { handleAwarenessUpdate: 'a31d375d4124c467', broadcastAwarenessUpdate: 'b53010b7cec36287', broadcastUpdate: '81abb8b1ea044bae' };
 
 const installed = Symbol.for('tutorboard.awarenessWindow');
 const windowKey = Symbol('awarenessWindowMs');
@@ -41,13 +43,14 @@ interface WindowedDocument {
   isDestroyed: boolean;
   connections: Map<Connection, { clients: Set<number> }>;
   broadcastAwarenessUpdate(clients: number[]): void;
+  broadcastUpdate(update: Uint8Array): void;
   handleAwarenessUpdate(change: AwarenessChange, origin: unknown): unknown;
   destroy(): void;
   [windowKey]?: number;
   [pendingKey]?: Pending;
 }
 
-type Upstream = Pick<WindowedDocument, 'handleAwarenessUpdate' | 'destroy'>;
+type Upstream = Pick<WindowedDocument, 'handleAwarenessUpdate' | 'broadcastUpdate' | 'destroy'>;
 
 /** Replaces the method on Document's prototype; idempotent. Throws if the upstream code changed. */
 export function installAwarenessWindow(): void {
@@ -55,7 +58,8 @@ export function installAwarenessWindow(): void {
   if (prototype[installed]) return;
   assertUpstreamCode('Document.prototype.handleAwarenessUpdate', prototype.handleAwarenessUpdate, upstreamHashes.handleAwarenessUpdate);
   assertUpstreamCode('Document.prototype.broadcastAwarenessUpdate', prototype.broadcastAwarenessUpdate, upstreamHashes.broadcastAwarenessUpdate);
-  const upstream: Upstream = { handleAwarenessUpdate: prototype.handleAwarenessUpdate, destroy: prototype.destroy };
+  assertUpstreamCode('Document.prototype.broadcastUpdate', prototype.broadcastUpdate, upstreamHashes.broadcastUpdate);
+  const upstream: Upstream = { handleAwarenessUpdate: prototype.handleAwarenessUpdate, broadcastUpdate: prototype.broadcastUpdate, destroy: prototype.destroy };
   prototype[installed] = upstream;
 
   prototype.handleAwarenessUpdate = function handleAwarenessUpdate(this: WindowedDocument, change: AwarenessChange, origin: unknown) {
@@ -84,6 +88,13 @@ export function installAwarenessWindow(): void {
     return this;
   };
 
+  // Pending awareness rides along with a document update: the same turn, so each socket gets
+  // both in one write (SendCoalescer), and the window's own send is saved.
+  prototype.broadcastUpdate = function broadcastUpdate(this: WindowedDocument, update: Uint8Array) {
+    upstream.broadcastUpdate.call(this, update);
+    flushAwareness(this);
+  };
+
   prototype.destroy = function destroy(this: WindowedDocument) {
     flushAwareness(this);
     return upstream.destroy.call(this);
@@ -96,6 +107,7 @@ export function uninstallAwarenessWindow(): void {
   const upstream = prototype[installed];
   if (!upstream) return;
   prototype.handleAwarenessUpdate = upstream.handleAwarenessUpdate;
+  prototype.broadcastUpdate = upstream.broadcastUpdate;
   prototype.destroy = upstream.destroy;
   delete prototype[installed];
 }

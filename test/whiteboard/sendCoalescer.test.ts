@@ -1,6 +1,6 @@
 /**
- * The send coalescer holds a socket's writes until the end of the loop turn, then writes them
- * together, in order; nothing stays held past the turn or after dispose.
+ * The send coalescer holds a socket's writes until the current task ends, then writes them
+ * together, in order; nothing stays held past the task or after dispose.
  */
 import { once } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
@@ -38,7 +38,7 @@ async function socketPair(): Promise<{ sender: Socket; received: () => string; u
 }
 
 describe('SendCoalescer', () => {
-  it('holds the writes of one turn and releases them together, in order, at its end', async () => {
+  it('holds the writes of one task and releases them together, in order, when it ends', async () => {
     const { sender, received, until } = await socketPair();
     const coalescer = new SendCoalescer();
     registerCleanup(() => coalescer.dispose());
@@ -48,7 +48,7 @@ describe('SendCoalescer', () => {
     }
     expect(sender.writableCorked).toBe(1);
     expect(sender.writableLength).toBe('one,two,three'.length);
-    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.resolve();
     expect(sender.writableCorked).toBe(0);
     await until('one,two,three');
     expect(received()).toBe('one,two,three');
