@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import { ConnectionLog } from './ConnectionLog.ts';
 import { hocuspocusLogger } from './hocuspocusLogger.ts';
 import { installAwarenessFastPath } from './hocuspocus/installAwarenessFastPath.ts';
+import { installSyncReplyCache } from './hocuspocus/installSyncReplyCache.ts';
 import { CapacityError, TutorboardError } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
@@ -75,6 +76,7 @@ export class TutorboardServer {
     this.config = config;
     // Before any document exists; throws (UpstreamChangedError) if @hocuspocus/server changed under it.
     installAwarenessFastPath();
+    installSyncReplyCache();
     this.logger = options.logger ?? createLogger({ level: config.logLevel });
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
     this.store = new SqliteStore(config.databasePath, {
