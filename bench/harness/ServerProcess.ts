@@ -125,6 +125,21 @@ export class ServerProcess {
     });
   }
 
+  /** Writes a heap snapshot of the server (after a GC when it runs with --expose-gc) to `path`. */
+  heapSnapshot(path: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.kind} did not write a heap snapshot within 120 s`)), 120_000);
+      const onMessage = (message: { type?: string; path?: string }) => {
+        if (message?.type !== 'bench:heapSnapshot') return;
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        resolve(message.path!);
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ type: 'bench:heapSnapshot', path });
+    });
+  }
+
   /** CPU time (user + system) in ms so far. */
   async cpuMs(): Promise<number> {
     const { cpu } = await this.stats();

@@ -3,6 +3,7 @@
 // TypeScript file makes Node load its type stripper (≈15 MB of RSS), which would be counted as
 // the server's own memory.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
 if (process.send) {
   // 5 ms sampling: a blocked loop shows up as one sample delayed by the length of the block.
@@ -13,6 +14,11 @@ if (process.send) {
   // The histogram counts the sampling interval itself; subtracted, an idle loop reads ~0.
   const ms = (ns) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - resolutionMs) : 0);
   process.on('message', (message) => {
+    if (message?.type === 'bench:heapSnapshot') {
+      globalThis.gc?.();
+      process.send({ type: 'bench:heapSnapshot', path: writeHeapSnapshot(message.path) });
+      return;
+    }
     if (message?.type !== 'bench:stats') return;
     if (message.gc && gc) {
       gc();

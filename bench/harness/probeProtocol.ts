@@ -9,6 +9,8 @@
  * loop delay histogram (`monitorEventLoopDelay`) since the last reset, i.e. how long the loop
  * was blocked; `memory` is `process.memoryUsage()`, after two full collections when `gc` is
  * asked and the child runs with `--expose-gc`.
+ *
+ *   {type: 'bench:heapSnapshot', path} → {type: 'bench:heapSnapshot', path}   (v8.writeHeapSnapshot, after a GC)
  */
 export interface ProbeStats {
   type: 'bench:stats';

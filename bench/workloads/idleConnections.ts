@@ -16,7 +16,7 @@ export interface IdleOptions {
 }
 
 export interface IdleResult extends Record<string, number> {
-  /** RSS after start, before any connection, in MiB. */
+  /** RSS once started and settled, before any connection, in MiB. */
   fixedRssMiB: number;
   /** V8 heap used per connection, in KiB. */
   heapPerConnectionKiB: number;
@@ -30,8 +30,13 @@ const MiB = 1024 * 1024;
 
 export async function idleConnections(kind: ServerKind, options: IdleOptions): Promise<IdleResult> {
   const server = await ServerProcess.start({ kind, dir: options.dir, nodeArgs: ['--expose-gc', ...(options.nodeArgs ?? [])], env: options.env });
-  // Let startup finish its lazy work (timers, first log lines) before the fixed cost is read.
-  await sleep(500);
+  // The fixed cost is read once the server has settled: V8 gives back the heap that startup grew
+  // (module loading) a few seconds after the process goes idle (its memory reducer).
+  const started = (await server.stats()).memory.heapTotal;
+  for (let waited = 0; waited < 15_000; waited += 1000) {
+    await sleep(1000);
+    if ((await server.stats()).memory.heapTotal < started * 0.8) break;
+  }
   const before = (await server.stats({ gc: true })).memory;
   const clients: LightClient[] = await connectAll(
     (i) => new LightClient(boardAddress(kind, server.port, `board-${Math.floor(i / 30)}`, `user-${i}`)),
