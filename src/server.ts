@@ -127,7 +127,8 @@ export class TutorboardServer {
       afterUnloadDocument: async () => void this.documentEvents.emit('settled'),
       onDisconnect: async () => void this.documentEvents.emit('settled'),
       extensions: [
-        hocuspocusLogger(this.logger),
+        // Its lines are debug: below that it would only format messages nobody writes.
+        ...(this.logger.isLevelEnabled('debug') ? [hocuspocusLogger(this.logger)] : []),
         ...(metricsOn ? [this.metrics] : []),
         new OperationsApi({ server: this, metricsToken: config.metricsToken, metricsEnabled: metricsOn }),
         new SessionAuth({
