@@ -7,6 +7,8 @@
  *   npm run bench -- --profile         servers write .cpuprofile files (bench/profiles/); a summary is printed
  *   npm run bench -- --json out.json   also writes every run's figures (bench/chart.ts reads them)
  *   npm run bench -- --source          runs tutorboard from its TypeScript sources, not dist/
+ *   npm run bench -- --repo DIR        runs tutorboard from another checkout (built there), e.g. to
+ *                                      measure an older version with this harness
  *
  * Every server runs in its own child process with bench/harness/probe.ts preloaded, so CPU,
  * event-loop blocks and memory are the server's own; the light clients run here. Passes are
@@ -21,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { summarize } from './profileSummary.ts';
 import { describeMachine, machineLine, table, type ReportSection } from './harness/report.ts';
-import { buildTutorboard, runTutorboardFromSources, type ServerKind } from './harness/ServerProcess.ts';
+import { buildTutorboard, runTutorboardFrom, runTutorboardFromSources, type ServerKind } from './harness/ServerProcess.ts';
 import { medianOf } from './harness/stats.ts';
 import { suite, type Size } from './harness/suite.ts';
 
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     json: { type: 'string' },
     source: { type: 'boolean', default: false },
+    repo: { type: 'string' },
   },
 });
 const size: Size = values.smoke ? 'smoke' : values.full ? 'full' : 'quick';
@@ -41,6 +44,7 @@ const workloads = suite(size).filter((w) => !only || only.some((o) => w.id === o
 if (workloads.length === 0) throw new Error(`no workload matches --only ${values.only}; ids: ${suite(size).map((w) => w.id).join(', ')}`);
 const profileRoot = fileURLToPath(new URL('./profiles/', import.meta.url));
 
+if (values.repo) runTutorboardFrom(values.repo);
 if (values.source) runTutorboardFromSources();
 else buildTutorboard();
 const machine = describeMachine();

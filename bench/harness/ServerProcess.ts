@@ -15,18 +15,22 @@ export const benchSecret = 'bench-secret-that-is-long-enough-for-hs256';
 
 const probePath = fileURLToPath(new URL('./probe.mjs', import.meta.url));
 const baselinePath = fileURLToPath(new URL('./baselineServer.mjs', import.meta.url));
-const thisRepo = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Builds dist/ (≈1 s) so that tutorboard runs as it ships. */
-export function buildTutorboard(): void {
-  execFileSync(process.execPath, [join(thisRepo, 'scripts/build.ts')], { stdio: 'ignore' });
-}
-
+let tutorboardRepo = fileURLToPath(new URL('../..', import.meta.url));
 let fromSources = false;
+
+/** From now on tutorboard runs from another checkout (to compare two versions with one harness). */
+export function runTutorboardFrom(repo: string): void {
+  tutorboardRepo = repo;
+}
 
 /** From now on tutorboard runs from its TypeScript sources (`bin/tutorboard`), not dist/. */
 export function runTutorboardFromSources(): void {
   fromSources = true;
+}
+
+/** Builds dist/ of the checkout tutorboard runs from (≈1 s), so that it runs as it ships. */
+export function buildTutorboard(): void {
+  execFileSync(process.execPath, [join(tutorboardRepo, 'scripts/build.ts')], { cwd: tutorboardRepo, stdio: 'ignore' });
 }
 
 export interface StartOptions {
@@ -58,9 +62,9 @@ export class ServerProcess {
     const nodeArgs = ['--no-warnings', ...(options.nodeArgs ?? []), '--import', probePath];
     let child: ChildProcess;
     if (options.kind === 'tutorboard') {
-      const cli = pathToFileURL(join(thisRepo, 'dist/src/cli.js')).href;
+      const cli = pathToFileURL(join(tutorboardRepo, 'dist/src/cli.js')).href;
       const entry = fromSources
-        ? [join(thisRepo, 'bin/tutorboard'), 'serve']
+        ? [join(tutorboardRepo, 'bin/tutorboard'), 'serve']
         : ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(cli)}); process.exit(await main(['serve']));`];
       child = spawn(process.execPath, [...nodeArgs, ...entry], {
         env: {
