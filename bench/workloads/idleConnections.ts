@@ -31,11 +31,17 @@ const MiB = 1024 * 1024;
 export async function idleConnections(kind: ServerKind, options: IdleOptions): Promise<IdleResult> {
   const server = await ServerProcess.start({ kind, dir: options.dir, nodeArgs: ['--expose-gc', ...(options.nodeArgs ?? [])], env: options.env });
   // The fixed cost is read once the server has settled: V8 gives back the heap that startup grew
-  // (module loading) a few seconds after the process goes idle (its memory reducer).
+  // (module loading) a few seconds after the process goes idle (its memory reducer), and the
+  // pages leave RSS a little later.
   const started = (await server.stats()).memory.heapTotal;
-  for (let waited = 0; waited < 15_000; waited += 1000) {
+  let shrunk = false;
+  let lastRss = Number.POSITIVE_INFINITY;
+  for (let waited = 0; waited < 20_000; waited += 1000) {
     await sleep(1000);
-    if ((await server.stats()).memory.heapTotal < started * 0.8) break;
+    const { heapTotal, rss } = (await server.stats()).memory;
+    shrunk ||= heapTotal < started * 0.8;
+    if (shrunk && Math.abs(lastRss - rss) < 256 * 1024) break;
+    lastRss = rss;
   }
   const before = (await server.stats({ gc: true })).memory;
   const clients: LightClient[] = await connectAll(
