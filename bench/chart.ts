@@ -21,7 +21,7 @@ interface Series {
 }
 
 const width = 760;
-const height = 330;
+const height = 345;
 const panel = { top: 40, bottom: 270 };
 const panels = [
   { left: 60, right: 400 },
@@ -98,7 +98,7 @@ ${lines(latency, xa, ya)}
 ${axes(b.left, b.right, xs, xb, cpuTicks, yb, 'server CPU, % of a core', 'Server CPU')}
 ${lines(cpu, xb, yb)}
 ${legend}
-<text x="${width - 6}" y="${panel.top - 30}" text-anchor="end" font-size="10" fill="#666">${results.machine.cores} × ${results.machine.cpu}, Node ${results.machine.node}; medians of interleaved runs</text>
+<text x="${width - 6}" y="${height - 30}" text-anchor="end" font-size="10" fill="#666">${results.machine.cores} × ${results.machine.cpu}, Node ${results.machine.node}; medians of interleaved runs</text>
 </svg>
 `;
 }

@@ -36,6 +36,7 @@ import { Metrics } from '../extensions/Metrics.ts';
 import { OperationsApi } from '../extensions/OperationsApi.ts';
 import { Persistence } from '../extensions/Persistence.ts';
 import { SessionAuth } from '../extensions/SessionAuth.ts';
+import { SyncReplySeed } from '../extensions/SyncReplySeed.ts';
 import { Snapshots } from '../extensions/Snapshots.ts';
 import { TutorChannel } from '../extensions/TutorChannel.ts';
 
@@ -76,7 +77,7 @@ export class TutorboardServer {
     this.config = config;
     // Before any document exists; throws (UpstreamChangedError) if @hocuspocus/server changed under it.
     installAwarenessFastPath();
-    installSyncReplyCache();
+    const syncReplies = installSyncReplyCache();
     this.logger = options.logger ?? createLogger({ level: config.logLevel });
     this.authenticator = options.authenticator ?? new Authenticator(config.jwt);
     this.store = new SqliteStore(config.databasePath, {
@@ -140,6 +141,7 @@ export class TutorboardServer {
         }),
         new AwarenessOwnership({ maxClientsPerConnection: config.socketLimits.maxAwarenessClients, logger: this.logger }),
         new AwarenessBatching({ flushMs: config.awarenessFlushMs }),
+        new SyncReplySeed({ cache: syncReplies.cache }),
         this.persistence,
         this.durableUpdates,
         this.snapshots,

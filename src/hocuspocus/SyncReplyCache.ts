@@ -99,6 +99,19 @@ export class SyncReplyCache {
     return [step2, tail];
   }
 
+  /**
+   * Takes `update` as `document`'s complete state (the answer to an empty state vector): for an
+   * update that was applied to an empty document, which Yjs has encoded already for its update
+   * event (a board loaded from storage, a first large paste). Answers cached before it described
+   * the empty document and go.
+   */
+  seed(document: Y.Doc, update: Uint8Array): void {
+    this.entries.get(document)?.drop();
+    const entry = this.open(document);
+    entry.updates.set('', update);
+    entry.largest = update.byteLength;
+  }
+
   /** Documents with cached answers (for tests). */
   get size(): number {
     return this.entries.size;

@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import { SyncReplyCache } from '../../src/hocuspocus/SyncReplyCache.ts';
 import { installSyncReplyCache, uninstallSyncReplyCache } from '../../src/hocuspocus/installSyncReplyCache.ts';
 import { TurnBudget } from '../../src/hocuspocus/TurnBudget.ts';
+import { SyncReplySeed } from '../../extensions/SyncReplySeed.ts';
 
 function board(shapes: number): Y.Doc {
   const doc = new Y.Doc();
@@ -77,6 +78,44 @@ describe('SyncReplyCache', () => {
     expect(receive(after).getMap('shapes').toJSON()).toEqual(doc.getMap('shapes').toJSON());
     doc.destroy();
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('SyncReplySeed', () => {
+  it("takes an update applied to an empty document as the cached answer, the document's later changes as its tail", async () => {
+    const cache = new SyncReplyCache();
+    const doc = new Y.Doc();
+    await new SyncReplySeed({ cache }).onLoadDocument({ document: doc } as never);
+    let emitted: Uint8Array | undefined;
+    doc.on('update', (u: Uint8Array) => (emitted ??= u));
+    // As Persistence loads a board: the stored state in one transaction into the new document.
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(board(300)));
+    const first = cache.frames(doc, 'b', emptyVector);
+    const decoder = decoding.createDecoder(first[0]);
+    decoding.readVarString(decoder);
+    decoding.readVarUint(decoder);
+    decoding.readVarUint(decoder);
+    expect(decoding.readVarUint8Array(decoder)).toEqual(emitted);
+    doc.getMap('shapes').set('after-load', { x: 1 });
+    const later = cache.frames(doc, 'b', emptyVector);
+    expect(later).toHaveLength(2);
+    expect(receive(later).getMap('shapes').toJSON()).toEqual(doc.getMap('shapes').toJSON());
+    // A board whose first client asked while it was still empty: the answer to that goes.
+    const fresh = new Y.Doc();
+    await new SyncReplySeed({ cache }).onLoadDocument({ document: fresh } as never);
+    expect(receive(cache.frames(fresh, 'b', emptyVector)).getMap('shapes').size).toBe(0);
+    Y.applyUpdate(fresh, Y.encodeStateAsUpdate(board(100)));
+    const pasted = cache.frames(fresh, 'b', emptyVector);
+    expect(pasted).toHaveLength(1);
+    expect(receive(pasted).getMap('shapes').size).toBe(100);
+    // A document that had content before is not seeded by its next update.
+    const other = new Y.Doc();
+    await new SyncReplySeed({ cache }).onLoadDocument({ document: other } as never);
+    other.getMap('shapes').set('a', 1);
+    cache.clear();
+    other.getMap('shapes').set('b', 2);
+    expect(cache.size).toBe(0);
+    cache.clear();
   });
 });
 

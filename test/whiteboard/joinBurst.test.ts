@@ -42,4 +42,29 @@ describe('a join burst on a board that is being drawn on', () => {
     for (const joiner of joiners) await docMatches(joiner.document, () => JSON.stringify(joiner.document.getMap('shapes').toJSON()) === expected, 10_000);
     expect(steps.filter((s) => s === 0).length - before).toBeGreaterThanOrEqual(joiners.length);
   }, 30_000);
+
+  it('a board loaded from storage: joiners get the stored content and the edits made since', async () => {
+    const first = await startServer();
+    const name = 'stored';
+    const writer = newProvider({ url: first.whiteboardUrl(name), name, token: first.token({ sub: 'writer', sid: name }) });
+    await synced(writer);
+    writer.document.transact(() => {
+      for (let i = 0; i < 2000; i += 1) writer.document.getMap('shapes').set(`s${i}`, { x: i, label: `shape ${i}` });
+    });
+    await acknowledged(writer);
+    writer.destroy();
+    await first.stop();
+
+    // Loaded again: the answer comes from the update Yjs encoded while the stored state was applied.
+    const t = await startServer({}, { dir: first.dir });
+    const editor = newProvider({ url: t.whiteboardUrl(name), name, token: t.token({ sub: 'editor', sid: name }) });
+    await synced(editor);
+    expect(editor.document.getMap('shapes').size).toBe(2000);
+    editor.document.getMap('shapes').set('after-restart', { x: -1 });
+    editor.document.getMap('shapes').delete('s7');
+    await acknowledged(editor);
+    const joiners = Array.from({ length: 5 }, (_, i) => newProvider({ url: t.whiteboardUrl(name), name, token: t.token({ sub: `joiner-${i}`, sid: name }) }));
+    const expected = JSON.stringify(editor.document.getMap('shapes').toJSON());
+    for (const joiner of joiners) await docMatches(joiner.document, () => JSON.stringify(joiner.document.getMap('shapes').toJSON()) === expected, 10_000);
+  }, 30_000);
 });
