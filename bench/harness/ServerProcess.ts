@@ -1,6 +1,6 @@
 /**
  * One benchmark server in a child process: tutorboard (the real CLI's `serve`, in production
- * mode, from the JavaScript that `npm run build` writes to dist/, as the Docker image runs it)
+ * mode, from the JavaScript that `npm run build` writes to dist/, with the image's environment)
  * or a baseline (bench/harness/baselineServer.mjs), each with the probe preloaded, so CPU,
  * event-loop delay and memory are read inside the server and exclude the load generator.
  */
@@ -77,6 +77,8 @@ export class ServerProcess {
           LOG_LEVEL: 'info',
           LOG_PRETTY: '0',
           MAX_CONNECTIONS: '50000',
+          // As the Docker image and the systemd unit in docs/operations.md run it.
+          MALLOC_ARENA_MAX: '2',
           ...options.env,
         },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
