@@ -113,7 +113,7 @@ export function suite(size: Size): Workload[] {
       title: `${idle.toLocaleString('en-US')} idle connections`,
       baseline: 'bare',
       passes: full ? 2 : 1,
-      run: (kind, { dir, nodeArgs }) => idleConnections(kind, { connections: idle, dir, nodeArgs }),
+      run: (kind, { dir, nodeArgs }) => idleConnections(kind, { connections: idle, settle: !smoke, dir, nodeArgs }),
       rows: (t, b) => [
         { measure: 'heap per connection', unit: 'KiB', tutorboard: t.heapPerConnectionKiB, baseline: b.heapPerConnectionKiB, target: { text: '≤ 1.05× bare', met: le(t.heapPerConnectionKiB / b.heapPerConnectionKiB, 1.05) } },
         { measure: 'RSS per connection', unit: 'KiB', tutorboard: t.rssPerConnectionKiB, baseline: b.rssPerConnectionKiB },
