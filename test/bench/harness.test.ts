@@ -1,6 +1,6 @@
 /**
  * The benchmark harness still runs: every workload at tiny sizes against its baseline
- * (`node bench/run.ts --smoke`, ≈15 s), each row with a figure on both sides. Nothing here
+ * (`node bench/run.ts --smoke`, ≈10 s), each row with a figure on both sides. Nothing here
  * judges speed: CI machines are shared, and the real runs are `npm run bench` by hand.
  * `--source` runs tutorboard from its sources: building dist/ here would race the package test,
  * which rebuilds it.
