@@ -19,10 +19,13 @@ COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim
+# MALLOC_ARENA_MAX: glibc gives each of Node's threads a malloc arena of its own; two keep an idle
+# server's memory at ~78 MiB instead of 76–87 MiB depending on how startup went (docs/benchmarks.md).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=1234 \
-    DATABASE_PATH=/data/tutorboard.db
+    DATABASE_PATH=/data/tutorboard.db \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

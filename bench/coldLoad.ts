@@ -32,11 +32,11 @@ const shapes = doc.getMap('shapes');
 for (let i = 0; i < Number(values.shapes); i += 1) shapes.set(`s${i}`, { kind: 'rect', x: i, y: i * 2, w: 40, h: 30, color: '#ff8800', label: `shape ${i}` });
 const strokes = doc.getArray('strokes');
 for (let i = 0; i < Number(values.strokes); i += 1) strokes.push([{ points: Array.from({ length: 200 }, (_, k) => k * 1.5) }]);
-store.compact('board', Y.encodeStateAsUpdate(doc));
+store.compactSync('board', Y.encodeStateAsUpdate(doc));
 for (let i = 0; i < 200; i += 1) {
   const before = Y.encodeStateVector(doc);
   shapes.set(`late${i}`, { x: i });
-  store.append('board', Y.encodeStateAsUpdate(doc, before));
+  store.appendSync('board', Y.encodeStateAsUpdate(doc, before));
 }
 const stateBytes = Y.encodeStateAsUpdate(doc).byteLength;
 const expected = shapes.size;
@@ -62,7 +62,7 @@ for (let round = 0; round < Number(values.rounds); round += 1) {
   results.tutorboard.push(await load(tutorboard));
   results.baseline.push(await load(baseline));
 }
-store.close();
+store.closeSync();
 rmSync(dir, { recursive: true, force: true });
 
 console.log(`\ncold load of a ${(stateBytes / 1024 / 1024).toFixed(2)} MB board (state + 200 log updates), median of ${values.rounds} (node ${process.version})\n`);

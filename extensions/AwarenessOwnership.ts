@@ -10,6 +10,7 @@
  * with more entries than that, so the decode this hook runs on is small.
  */
 import type { Connection, Extension, beforeHandleAwarenessPayload } from '@hocuspocus/server';
+import { DecodedAwarenessStates } from '../src/hocuspocus/awarenessEntries.ts';
 import type { Logger } from '../src/logger.ts';
 
 export interface AwarenessOwnershipConfiguration {
@@ -59,11 +60,13 @@ export class AwarenessOwnership implements Extension {
 }
 
 /**
- * Hocuspocus (4.7) decodes each awareness frame into a scratch `Awareness`, whose constructor
- * puts its own random client id first in the map with an empty state at clock 0. Receivers
- * ignore it (clock 0 never wins), but it is no client's entry: it must not count as a claim.
+ * Stock Hocuspocus (4.7) decodes each awareness frame into a scratch `Awareness`, whose
+ * constructor puts its own random client id first in the map with an empty state at clock 0.
+ * Receivers ignore it (clock 0 never wins), but it is no client's entry: it must not count as a
+ * claim. The server's fast path (src/hocuspocus/installAwarenessFastPath.ts) has none.
  */
 function scratchEntry(states: Map<number, Record<string, unknown>>): number | undefined {
+  if (states instanceof DecodedAwarenessStates) return undefined;
   const first = states.entries().next();
   if (first.done) return undefined;
   const [clientId, state] = first.value;

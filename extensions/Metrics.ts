@@ -292,10 +292,19 @@ export class Metrics implements Extension {
     // The raw path: a target the URL parser refuses is still counted (and answered 400 later).
     const type = upgradeType(requestPath(request.url));
     if (type !== 'other') this.traffic.track(socket, type);
-    onUpgradeRejected(socket, (status, code) => {
-      this.upgradeRejections.inc({ type, status: String(status) });
-      if (status === 401 || status === 403) this.authFailure(type, code);
-    });
+    onUpgradeRejected(socket, this.rejected[type]);
+  }
+
+  /** One listener per upgrade type, shared by every socket (an accepted socket keeps its listener). */
+  private readonly rejected: Record<UpgradeType, (status: number, code: string) => void> = {
+    whiteboard: (status, code) => this.upgradeRejected('whiteboard', status, code),
+    tutor: (status, code) => this.upgradeRejected('tutor', status, code),
+    other: (status, code) => this.upgradeRejected('other', status, code),
+  };
+
+  private upgradeRejected(type: UpgradeType, status: number, code: string): void {
+    this.upgradeRejections.inc({ type, status: String(status) });
+    if (status === 401 || status === 403) this.authFailure(type, code);
   }
 
   async onDestroy(): Promise<void> {

@@ -15,7 +15,7 @@ import { admit, type AdmissionLimits } from '../src/admission.ts';
 import type { Authenticator, Principal } from '../src/auth.ts';
 import { TutorboardError } from '../src/errors.ts';
 import type { Logger } from '../src/logger.ts';
-import type { ConnectionRegistry } from '../src/registry.ts';
+import type { ConnectionRegistry, RegisteredConnection } from '../src/registry.ts';
 import type { WhiteboardContext } from '../src/whiteboard/WhiteboardContext.ts';
 
 export interface SessionAuthConfiguration {
@@ -93,7 +93,7 @@ export class SessionAuth implements Extension {
       this.fail((error as TutorboardError).code, context, documentName, error);
       throw rejection(error);
     }
-    registry.add({
+    const entry: RegisteredConnection & { [registeredContext]?: WhiteboardContext } = {
       connectionId: context.connectionId,
       sessionId: context.sessionId,
       userId: principal.userId,
@@ -102,8 +102,10 @@ export class SessionAuth implements Extension {
       connectedAt: context.connectedAt,
       lastSeenAt: Date.now(),
       remoteAddress: context.remoteAddress,
-      close: (code, reason) => context.closeSocket(code, reason),
-    });
+      close: closeRegistered,
+    };
+    entry[registeredContext] = context;
+    registry.add(entry);
   }
 
   /**
@@ -138,4 +140,11 @@ export class SessionAuth implements Extension {
  */
 function rejection(error: unknown): { reason: string } {
   return { reason: error instanceof TutorboardError ? `${error.code}: ${error.message}` : 'unauthorized' };
+}
+
+const registeredContext = Symbol('registeredContext');
+
+/** The registry's `close` for every whiteboard entry (one function, not a closure per connection). */
+function closeRegistered(this: { [registeredContext]?: WhiteboardContext }, code: number, reason: string): void {
+  this[registeredContext]?.closeSocket(code, reason);
 }

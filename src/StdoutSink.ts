@@ -4,9 +4,11 @@
  * reading must leave it serving and answering signals; pino's own destinations either block the
  * main thread (`Atomics.wait` in a synchronous flush, also on exit) or crash on an unexpected
  * write error. Here:
- * - each line is one `writeSync` on stdout, which Node has put in non-blocking mode for pipes
- *   and sockets, so a reader that does not keep up makes the write fail with EAGAIN instead of
- *   waiting;
+ * - the lines of one loop turn go out in one `writeSync` on stdout at its end (or as soon as
+ *   they make `batchBytes`): a reconnect storm logs thousands of lines, and a system call each
+ *   cost more than the connections themselves. Node has put stdout in non-blocking mode for
+ *   pipes and sockets, so a reader that does not keep up makes the write fail with EAGAIN
+ *   instead of waiting;
  * - lines that could not be written wait in memory, in order, up to `maxBufferBytes`; later
  *   lines are dropped and counted, and a `log_lines_dropped` line says how many once stdout
  *   takes writes again; an unreferenced timer retries meanwhile;
@@ -29,6 +31,8 @@ export interface StdoutSinkOptions {
 }
 
 const retryMs = 50;
+/** A turn's lines are written as soon as they make this many bytes. */
+const batchBytes = 64 * 1024;
 
 export class StdoutSink {
   private readonly fd: number;
@@ -42,6 +46,10 @@ export class StdoutSink {
   private unreported = 0;
   private broken = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Lines of this turn not written yet (only while nothing is queued). */
+  private batch: string[] = [];
+  private batchLength = 0;
+  private batchTimer: NodeJS.Immediate | undefined;
 
   constructor(options: StdoutSinkOptions) {
     this.fd = options.fd ?? 1;
@@ -59,7 +67,7 @@ export class StdoutSink {
 
   /** Bytes written by the server but not yet taken by stdout (at most about `maxBufferBytes`). */
   get pendingBytes(): number {
-    return this.queuedBytes;
+    return this.queuedBytes + this.batchLength;
   }
 
   /** True once stdout failed for good (its reader is gone); nothing is written after that. */
@@ -69,17 +77,41 @@ export class StdoutSink {
 
   write(line: string): boolean {
     if (this.broken) return true;
-    const data = Buffer.from(this.formatted(line));
-    if (this.queue.length > 0) this.enqueue(data);
-    else this.writeOrQueue(data);
+    const text = this.formatted(line);
+    // Stdout is behind already: the line waits in the bounded queue, in order.
+    if (this.queue.length > 0) {
+      this.enqueue(Buffer.from(text));
+      return true;
+    }
+    this.batch.push(text);
+    this.batchLength += text.length;
+    if (this.batchLength >= batchBytes) this.writeBatch();
+    else if (this.batchTimer === undefined) {
+      this.batchTimer = setImmediate(this.writeBatch);
+      // Logging never keeps a process alive; the exit handler writes what is left.
+      this.batchTimer.unref();
+    }
     return true;
   }
 
-  /** For pino's `logger.flush()`: one attempt to write what is queued. */
+  /** For pino's `logger.flush()`: one attempt to write what is batched and queued. */
   flush(callback?: (error?: Error) => void): void {
+    this.writeBatch();
     this.drain();
     callback?.();
   }
+
+  private readonly writeBatch = (): void => {
+    if (this.batchTimer !== undefined) clearImmediate(this.batchTimer);
+    this.batchTimer = undefined;
+    if (this.batch.length === 0) return;
+    const lines = this.batch;
+    this.batch = [];
+    this.batchLength = 0;
+    if (this.broken) return;
+    if (this.queue.length === 0) this.writeOrQueue(Buffer.from(lines.join('')));
+    else for (const line of lines) this.enqueue(Buffer.from(line));
+  };
 
   private writeOrQueue(data: Buffer): void {
     const written = this.tryWrite(data);
@@ -168,6 +200,7 @@ export class StdoutSink {
   /** Called once by the process's exit handler. */
   flushOnExit(): void {
     clearTimeout(this.retryTimer);
+    this.writeBatch();
     const deadline = Date.now() + this.exitFlushMs;
     const pause = new Int32Array(new SharedArrayBuffer(4));
     while (!this.drain() && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);

@@ -9,6 +9,7 @@ import type { AdmissionLimits } from './admission.ts';
 import { defaultMaxTtlSeconds } from './auth.ts';
 import { ConfigError } from './errors.ts';
 import { defaultLogBufferBytes } from './logger.ts';
+import { defaultAwarenessBatchingConfiguration as awarenessDefaults } from '../extensions/AwarenessBatching.ts';
 import { defaultSocketLimits as socketDefaults, type SocketLimits } from './whiteboard/SocketGuard.ts';
 import { defaultTutorChannelConfiguration as tutorDefaults, type TutorChannelCollaborators, type TutorChannelConfiguration } from './tutor/TutorChannelConfiguration.ts';
 
@@ -64,6 +65,11 @@ export interface Config {
   admission: AdmissionLimits;
   /** Pre-authentication, attachment and awareness bounds of each whiteboard socket. */
   socketLimits: SocketLimits;
+  /**
+   * Window over which a board's outgoing awareness (cursors) is collected before it is sent, in
+   * milliseconds; 0 sends it every loop turn with the document's updates. @default 50
+   */
+  awarenessFlushMs: number;
   /** Wait between "not ready" and closing sockets on shutdown, so a load balancer drains first. */
   drainDelayMs: number;
   /** Hocuspocus debounce for compaction of the update log. */
@@ -316,6 +322,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxAwarenessBytes: int(env, 'MAX_AWARENESS_BYTES', socketDefaults.maxAwarenessBytes, 256),
       maxAwarenessClients: int(env, 'MAX_AWARENESS_CLIENTS', socketDefaults.maxAwarenessClients, 1),
     },
+    awarenessFlushMs: int(env, 'AWARENESS_FLUSH_MS', awarenessDefaults.flushMs, 0, 1000),
     storeDebounceMs: int(env, 'STORE_DEBOUNCE_MS', 2_000),
     storeMaxDebounceMs: int(env, 'STORE_MAX_DEBOUNCE_MS', 10_000),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),

@@ -34,6 +34,7 @@ export const configVariables: readonly ConfigVariable[] = [
   { name: 'MAX_DOCUMENTS_PER_SOCKET', default: '4', meaning: 'documents one whiteboard socket may attach (1008)' },
   { name: 'MAX_AWARENESS_BYTES', default: '65536', meaning: 'largest awareness frame (1008)' },
   { name: 'MAX_AWARENESS_CLIENTS', default: '4', meaning: 'awareness client ids one connection may own' },
+  { name: 'AWARENESS_FLUSH_MS', default: '50', meaning: "window over which a board's outgoing awareness (cursors) is batched; 0: every loop turn" },
   { name: 'STORAGE_MIN_FREE_BYTES', default: '16777216', meaning: 'free disk below which storage counts as failing (/ready 503)' },
   { name: 'MAX_CONNECTIONS', default: '10000', meaning: 'open WebSockets beyond which upgrades get 503' },
   { name: 'MAX_CONNECTIONS_PER_SESSION', default: '100', meaning: 'connections of one session beyond which students and observers get 429 (tutors still join)' },

@@ -9,8 +9,9 @@
  *   `eyJ` or `=` costs two substring searches.
  * Output to stdout goes through `StdoutSink`: a closed or stalled stdout never stops the server.
  */
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import type { prettyFactory as PrettyFactory } from 'pino-pretty';
 import { StdoutSink } from './StdoutSink.ts';
 
 export type { Logger };
@@ -107,6 +108,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  * exit), one line per event: fields and errors as inline JSON, a stack's line breaks escaped.
  */
 function prettyLine(): (line: string) => string {
+  // Loaded only when wanted: production logs JSON, and pino-pretty with its dependencies would
+  // stay in every server's memory for nothing.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as { prettyFactory: typeof PrettyFactory };
   return prettyFactory({
     singleLine: true,
     errorLikeObjectKeys: [],

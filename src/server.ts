@@ -17,6 +17,8 @@ import { CloseCode } from './closeCodes.ts';
 import type { Config } from './config.ts';
 import { ConnectionLog } from './ConnectionLog.ts';
 import { hocuspocusLogger } from './hocuspocusLogger.ts';
+import { installAwarenessFastPath } from './hocuspocus/installAwarenessFastPath.ts';
+import { installSyncReplyCache } from './hocuspocus/installSyncReplyCache.ts';
 import { CapacityError, TutorboardError } from './errors.ts';
 import { createLogger, redactUrl, type Logger } from './logger.ts';
 import { ConnectionRegistry } from './registry.ts';
@@ -31,6 +33,7 @@ import type { WhiteboardContext } from './whiteboard/WhiteboardContext.ts';
 import { WhiteboardSockets } from './whiteboard/WhiteboardSockets.ts';
 import { version } from './version.ts';
 import { sendError, sendJson } from './http/json.ts';
+import { AwarenessBatching } from '../extensions/AwarenessBatching.ts';
 import { AwarenessOwnership } from '../extensions/AwarenessOwnership.ts';
 import { ClusterDocuments } from '../extensions/ClusterDocuments.ts';
 import { Demo } from '../extensions/Demo.ts';
@@ -39,6 +42,7 @@ import { Metrics } from '../extensions/Metrics.ts';
 import { OperationsApi } from '../extensions/OperationsApi.ts';
 import { Persistence } from '../extensions/Persistence.ts';
 import { SessionAuth } from '../extensions/SessionAuth.ts';
+import { SyncReplySeed } from '../extensions/SyncReplySeed.ts';
 import { Snapshots } from '../extensions/Snapshots.ts';
 import { TutorChannel } from '../extensions/TutorChannel.ts';
 
@@ -85,6 +89,9 @@ export class TutorboardServer {
 
   constructor(config: Readonly<Config>, options: ServerOptions = {}) {
     this.config = config;
+    // Before any document exists; throws (UpstreamChangedError) if @hocuspocus/server changed under it.
+    installAwarenessFastPath();
+    const syncReplies = installSyncReplyCache();
     const logger = options.logger ?? createLogger({ level: config.logLevel });
     // In a cluster every line names its instance.
     this.logger = config.redisUrl ? logger.child({ instanceId: config.instanceId }) : logger;
@@ -142,7 +149,8 @@ export class TutorboardServer {
       afterUnloadDocument: async () => void this.documentEvents.emit('settled'),
       onDisconnect: async () => void this.documentEvents.emit('settled'),
       extensions: [
-        hocuspocusLogger(this.logger),
+        // Its lines are debug: below that it would only format messages nobody writes.
+        ...(this.logger.isLevelEnabled('debug') ? [hocuspocusLogger(this.logger)] : []),
         ...(metricsOn ? [this.metrics] : []),
         new OperationsApi({ server: this, metricsToken: config.metricsToken, metricsEnabled: metricsOn }),
         new SessionAuth({
@@ -153,6 +161,8 @@ export class TutorboardServer {
           onFailure: (reason) => this.metrics.authFailure('whiteboard', reason),
         }),
         new AwarenessOwnership({ maxClientsPerConnection: config.socketLimits.maxAwarenessClients, logger: this.logger }),
+        new AwarenessBatching({ flushMs: config.awarenessFlushMs }),
+        new SyncReplySeed({ cache: syncReplies.cache }),
         this.persistence,
         ...(this.clusterDocuments ? [this.clusterDocuments] : []),
         this.durableUpdates,

@@ -28,12 +28,18 @@ export class SocketTraffic {
     const counted = socket as CountedSocket;
     if (typeof counted.bytesRead !== 'number' || this.live.has(counted)) return;
     this.live.set(counted, type);
-    counted.once('close', () => {
-      if (!this.live.delete(counted)) return;
-      this.closed[type].received += counted.bytesRead;
-      this.closed[type].sent += counted.bytesWritten;
-    });
+    // `on`, not `once` (a socket closes once): no wrapper per socket, one listener for all.
+    counted.on('close', this.onClose);
   }
+
+  private readonly onClose = ((traffic: SocketTraffic) =>
+    function onClose(this: CountedSocket): void {
+      const type = traffic.live.get(this);
+      if (type === undefined) return;
+      traffic.live.delete(this);
+      traffic.closed[type].received += this.bytesRead;
+      traffic.closed[type].sent += this.bytesWritten;
+    })(this);
 
   totals(): Record<ConnectionType, Traffic> {
     const sums: Record<ConnectionType, Traffic> = {

@@ -49,7 +49,7 @@ export class InboundQueue {
     // The common case (nothing waiting, nothing scheduled) costs no extra turn of the loop.
     if (this.size === 0 && this.scheduled === undefined) {
       this.deliver(frame);
-      this.scheduled = setImmediate(this.drain);
+      this.scheduled = setImmediate(drain, this);
       return;
     }
     this.waiting.push(frame);
@@ -72,7 +72,8 @@ export class InboundQueue {
     this.head = 0;
   }
 
-  private readonly drain = (): void => {
+  /** One batch, then the next turn if more wait (called by the module's `drain`). */
+  drainBatch(): void {
     this.scheduled = undefined;
     const end = Math.min(this.waiting.length, this.head + this.batch);
     while (this.head < end) this.deliver(this.waiting[this.head++]);
@@ -80,11 +81,16 @@ export class InboundQueue {
       this.waiting.length = 0;
       this.head = 0;
     } else {
-      this.scheduled = setImmediate(this.drain);
+      this.scheduled = setImmediate(drain, this);
     }
     if (this.paused && this.size <= this.lowWater) {
       this.paused = false;
       this.socket.resume();
     }
-  };
+  }
+}
+
+/** Shared by every queue (setImmediate passes the queue), so a socket's queue holds no closure. */
+function drain(queue: InboundQueue): void {
+  queue.drainBatch();
 }

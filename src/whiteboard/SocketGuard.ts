@@ -59,9 +59,13 @@ export class SocketGuard {
   private readonly limits: SocketLimits;
   private readonly ws: GuardedSocket;
   private readonly tcp: Socket;
-  private readonly keys = new Set<string>();
+  /** The routing key attached first; a Set only once a socket attaches a second (rare). */
+  private firstKey: string | undefined;
+  private moreKeys: Set<string> | undefined;
   private unauthenticatedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The TCP data listener, only until the socket authenticates. */
+  private counter: ((chunk: Buffer) => void) | undefined;
   private violated = false;
 
   constructor(ws: GuardedSocket, tcp: Socket, limits: SocketLimits, authenticated: boolean) {
@@ -69,8 +73,9 @@ export class SocketGuard {
     this.tcp = tcp;
     this.limits = limits;
     if (authenticated) return;
-    tcp.on('data', this.countUnauthenticated);
-    this.timer = setTimeout(() => this.violation(CloseCode.Unauthorized, 'authentication timeout'), limits.authTimeoutMs);
+    this.counter = (chunk) => this.countUnauthenticated(chunk);
+    tcp.on('data', this.counter);
+    this.timer = setTimeout(timeOut, limits.authTimeoutMs, this);
     this.timer.unref();
   }
 
@@ -78,7 +83,13 @@ export class SocketGuard {
   authenticated(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.tcp.off('data', this.countUnauthenticated);
+    if (this.counter) this.tcp.off('data', this.counter);
+    this.counter = undefined;
+  }
+
+  /** The authentication deadline passed (called by the module's `timeOut`). */
+  timedOut(): void {
+    this.violation(CloseCode.Unauthorized, 'authentication timeout');
   }
 
   /**
@@ -93,11 +104,8 @@ export class SocketGuard {
     } catch {
       return true;
     }
-    if (!this.keys.has(header.key)) {
-      if (this.keys.size >= this.limits.maxDocumentsPerSocket) {
-        return this.violation(CloseCode.PolicyViolation, `more than ${this.limits.maxDocumentsPerSocket} documents on one socket (MAX_DOCUMENTS_PER_SOCKET)`);
-      }
-      this.keys.add(header.key);
+    if (!this.attach(header.key)) {
+      return this.violation(CloseCode.PolicyViolation, `more than ${this.limits.maxDocumentsPerSocket} documents on one socket (MAX_DOCUMENTS_PER_SOCKET)`);
     }
     if (header.type === MessageType.Awareness) {
       if (frame.byteLength > this.limits.maxAwarenessBytes) {
@@ -121,14 +129,26 @@ export class SocketGuard {
     this.authenticated();
   }
 
-  private readonly countUnauthenticated = (chunk: Buffer): void => {
+  /** False when `key` would be one routing key too many for this socket. */
+  private attach(key: string): boolean {
+    if (this.firstKey === undefined) {
+      this.firstKey = key;
+      return true;
+    }
+    if (key === this.firstKey || this.moreKeys?.has(key)) return true;
+    if (1 + (this.moreKeys?.size ?? 0) >= this.limits.maxDocumentsPerSocket) return false;
+    (this.moreKeys ??= new Set()).add(key);
+    return true;
+  }
+
+  private countUnauthenticated(chunk: Buffer): void {
     this.unauthenticatedBytes += chunk.byteLength;
     if (this.unauthenticatedBytes > this.limits.maxUnauthenticatedBytes) {
       this.violation(CloseCode.PolicyViolation, `more than ${this.limits.maxUnauthenticatedBytes} bytes before authenticating (MAX_UNAUTHENTICATED_BYTES)`);
       // Still sending: stop reading at once rather than buffer the rest of a large frame.
       this.ws.terminate();
     }
-  };
+  }
 
   private violation(code: number, reason: string): false {
     if (!this.violated) {
@@ -138,4 +158,9 @@ export class SocketGuard {
     }
     return false;
   }
+}
+
+/** Shared by every guard (setTimeout passes the guard), so a socket's deadline holds no closure. */
+function timeOut(guard: SocketGuard): void {
+  guard.timedOut();
 }

@@ -5,6 +5,9 @@
  */
 import type { Principal } from '../auth.ts';
 
+/** The socket a context belongs to (Hocuspocus copies contexts; the copies keep it). */
+export const contextSocket = Symbol('contextSocket');
+
 export interface WhiteboardContext {
   connectionId: string;
   sessionId: string;
@@ -19,4 +22,5 @@ export interface WhiteboardContext {
   isOpen(): boolean;
   /** How the socket closed; set by the server before Hocuspocus runs onDisconnect. */
   closed?: { code: number; reason: string };
+  [contextSocket]: { close(code: number, reason: string): void; readonly guard: { authenticated(): void }; readonly isOpen: boolean };
 }

@@ -6,17 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Hocuspocus, WebSocketLike } from '@hocuspocus/server';
+import type { Hocuspocus } from '@hocuspocus/server';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { admit, type AdmissionLimits } from '../admission.ts';
 import { tokenFromRequest, type Authenticator } from '../auth.ts';
-import { describe } from '../errors.ts';
-import { InboundQueue } from './InboundQueue.ts';
 import type { Logger } from '../logger.ts';
-import { observeCloses } from './observeCloses.ts';
 import type { ConnectionRegistry } from '../registry.ts';
-import { SocketGuard, type SocketLimits } from './SocketGuard.ts';
+import { SendCoalescer } from './SendCoalescer.ts';
+import type { SocketLimits } from './SocketGuard.ts';
 import type { WhiteboardContext } from './WhiteboardContext.ts';
+import { WhiteboardSocket, type WhiteboardSocketEnvironment } from './WhiteboardSocket.ts';
 
 export interface WhiteboardSocketsOptions {
   hocuspocus: Hocuspocus<WhiteboardContext>;
@@ -36,7 +35,9 @@ export interface WhiteboardSocketsOptions {
 export class WhiteboardSockets {
   private readonly options: WhiteboardSocketsOptions;
   private readonly wss: WebSocketServer;
-  private readonly open = new Set<WebSocketLike>();
+  private readonly open = new Set<WhiteboardSocket>();
+  private readonly coalescer = new SendCoalescer();
+  private environment: WhiteboardSocketEnvironment | undefined;
 
   constructor(options: WhiteboardSocketsOptions) {
     this.options = options;
@@ -51,7 +52,7 @@ export class WhiteboardSockets {
    */
   upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, sessionId: string): void {
     const principal = this.check(request.headers.authorization, url, sessionId);
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, sessionId, principal));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, sessionId, principal));
   }
 
   /**
@@ -77,61 +78,18 @@ export class WhiteboardSockets {
   /** Stops the `ws` server (open sockets are closed separately, with a code). Idempotent. */
   close(): void {
     this.wss.close();
+    this.coalescer.dispose();
   }
 
-  private accept(ws: WebSocket, request: IncomingMessage, url: URL, sessionId: string, principal: WhiteboardContext['principal']): void {
+  private accept(ws: WebSocket, request: IncomingMessage, sessionId: string, principal: WhiteboardContext['principal']): void {
     const { hocuspocus, registry, logger, onCloseSent, limits } = this.options;
-    // Every close the server sends goes through `socket`, Hocuspocus's own included.
-    // The queue needs the Hocuspocus client, which needs the socket: the socket asks the queue late.
-    const queued = { size: () => 0 };
-    const socket = observeCloses(ws, (code) => onCloseSent?.(code), () => queued.size() > 0);
-    const guard = new SocketGuard(
-      { close: (code, reason) => socket.close(code, reason), terminate: () => ws.terminate() },
-      request.socket,
-      limits,
-      principal !== undefined,
-    );
-    const context: WhiteboardContext = {
+    this.environment ??= { hocuspocus, registry, logger, limits, onCloseSent, coalescer: this.coalescer, open: this.open };
+    new WhiteboardSocket(this.environment, ws, request, {
       connectionId: randomUUID(),
       sessionId,
       principal,
       remoteAddress: request.socket.remoteAddress,
       connectedAt: Date.now(),
-      closeSocket: (code, reason) => socket.close(code, reason),
-      authenticated: () => guard.authenticated(),
-      isOpen: () => this.open.has(socket),
-    };
-    const client = hocuspocus.handleConnection(socket, new Request(url, { headers: fetchHeaders(request) }), context);
-    this.open.add(socket);
-    const inbound = new InboundQueue((frame) => client.handleMessage(frame), ws);
-    queued.size = () => inbound.size;
-    ws.on('message', (data: Buffer) => {
-      const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      if (!guard.admit(frame)) return;
-      registry.touch(context.connectionId);
-      inbound.push(frame);
-    });
-    ws.on('error', (error) => {
-      logger.warn({ event: 'socket_error', connectionId: context.connectionId, sessionId, err: describe(error) }, 'whiteboard socket error');
-    });
-    ws.on('close', (code, reason) => {
-      this.open.delete(socket);
-      guard.dispose();
-      // Frames that arrived before the close are still applied (and logged first).
-      inbound.flush();
-      context.closed = { code, reason: reason.toString() };
-      client.handleClose(context.closed);
-      registry.remove(context.connectionId, context.closed);
     });
   }
-}
-
-/** Node's header object as fetch `Headers`, which Hocuspocus 4 hook payloads carry. */
-function fetchHeaders(request: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (typeof value === 'string') headers.set(name, value);
-    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-  }
-  return headers;
 }

@@ -68,4 +68,27 @@ describe('StdoutSink', () => {
     );
     expect(() => sink.write('{"still":"fine"}\n')).not.toThrow();
   });
+
+  it('writes the lines of one loop turn together, in order, at its end', async () => {
+    const cat = spawn('cat', [], { stdio: ['pipe', 'pipe', 'ignore'] });
+    registerCleanup(() => cat.kill('SIGKILL'));
+    const fd = (cat.stdin as unknown as { _handle: { fd: number } })._handle.fd;
+    const sink = new StdoutSink({ fd, maxBufferBytes: 1024 * 1024 });
+    let output = '';
+    cat.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const lines = ['{"n":1}\n', '{"n":2}\n', '{"n":3}\n'];
+    for (const line of lines) sink.write(line);
+    // Held until the turn ends: one write for all three.
+    expect(sink.pendingBytes).toBe(lines.join('').length);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sink.pendingBytes).toBe(0);
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        const check = () => (output === lines.join('') ? resolve() : setTimeout(check, 10));
+        check();
+      }),
+      5_000,
+      'the three lines',
+    );
+  });
 });
