@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Extension, onUpgradePayload } from '@hocuspocus/server';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -22,6 +23,7 @@ import type { ResumeRequest } from '../src/tutor/Room.ts';
 import type { TutorRooms } from '../src/tutor/TutorRooms.ts';
 import { TutorConnection } from '../src/tutor/TutorConnection.ts';
 import { createTutorStats, type TutorStats } from '../src/tutor/TutorStats.ts';
+import { SendCoalescer } from '../src/whiteboard/SendCoalescer.ts';
 import { defaultTutorChannelConfiguration, type TutorChannelConfiguration } from '../src/tutor/TutorChannelConfiguration.ts';
 
 export { defaultTutorChannelConfiguration, type TutorChannelConfiguration };
@@ -35,6 +37,8 @@ export class TutorChannel implements Extension {
   private readonly counters: TutorStats = createTutorStats();
   private readonly rooms: TutorRooms;
   private readonly connections = new Set<TutorConnection>();
+  /** One for every tutor socket: a broadcast's frames to one socket leave in one write. */
+  private readonly coalescer = new SendCoalescer();
   private wss: WebSocketServer | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private destroyed: Promise<void> | undefined;
@@ -83,7 +87,7 @@ export class TutorChannel implements Extension {
       }
       const { sessionId } = route;
       const { principal, resume } = this.checkUpgrade(request.headers.authorization, url, sessionId);
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, sessionId, principal, request.socket.remoteAddress, resume));
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, socket as Socket, sessionId, principal, request.socket.remoteAddress, resume));
     } catch (error) {
       this.refuse(request, socket, error);
     }
@@ -173,6 +177,7 @@ export class TutorChannel implements Extension {
 
   private accept(
     socket: WebSocket,
+    tcp: Socket,
     sessionId: string,
     principal: Principal,
     remoteAddress: string | undefined,
@@ -185,6 +190,8 @@ export class TutorChannel implements Extension {
     const { configuration, counters: stats } = this;
     const connection = new TutorConnection({
       socket,
+      tcp,
+      coalescer: this.coalescer,
       connectionId: randomUUID(),
       sessionId,
       principal,

@@ -12,6 +12,8 @@ import type { Logger } from '../logger.ts';
 import { parseClientMessage, type ErrorCode, type ErrorMessage, type OutgoingMessage, type PongMessage } from './protocol.ts';
 import { RateLimiter } from './RateLimiter.ts';
 import type { RoomMember } from './Room.ts';
+import type { Socket } from 'node:net';
+import type { SendCoalescer } from '../whiteboard/SendCoalescer.ts';
 import { SlidingWindowCounter } from './SlidingWindowCounter.ts';
 import type { TutorStats } from './TutorStats.ts';
 
@@ -24,6 +26,10 @@ export interface ConnectionLimits {
 
 export interface TutorConnectionOptions {
   socket: WebSocket;
+  /** The upgraded TCP socket under `socket`: frames of one task are written to it in one go. */
+  tcp?: Socket;
+  /** Shared by every connection: holds each socket's writes until the end of the task. */
+  coalescer?: SendCoalescer;
   connectionId: string;
   sessionId: string;
   principal: Principal;
@@ -130,6 +136,9 @@ export class TutorConnection implements RoomMember {
       return false;
     }
     try {
+      // A room's broadcast sends to every member in one task: each socket's frames of that task
+      // leave in one write instead of one system call per frame.
+      if (this.options.tcp) this.options.coalescer?.hold(this.options.tcp);
       this.socket.send(data, { binary: false });
       return true;
     } catch (error) {

@@ -25,13 +25,20 @@ describe('whiteboard in the browser', () => {
     await waitForShapes(ben.page, 1);
     const stroke = ben.page.locator('svg.board [data-kind="pen"]');
     expect(await stroke.getAttribute('data-by')).toBe('Ada');
-    // Same data, same drawing: the path data is identical in both windows.
-    expect(await paths(ben.page)).toEqual(await paths(ada.page));
+    // Same data, same drawing: the path data is identical in both windows (once the stroke's last
+    // points, which travel after its first ones, have arrived).
+    const drawn = await paths(ada.page);
+    await ben.page.waitForFunction(
+      (expected) => Object.entries(expected).every(([id, d]) => document.querySelector(`svg.board [data-shape-id="${id}"]`)?.getAttribute('d') === d),
+      drawn,
+    );
+    expect(await paths(ben.page)).toEqual(drawn);
 
     await pickTool(ben.page, 'rect');
     await drawStroke(ben.page, [[800, 200], [1100, 500]]);
     await waitForShapes(ada.page, 2);
-    expect(await ada.page.locator('svg.board [data-kind="rect"]').getAttribute('d')).toMatch(/^M800 200H1100V500H800Z$/);
+    // The rectangle shows while it is dragged; its final corner is the last update of the drag.
+    await ada.page.locator('svg.board [data-kind="rect"][d="M800 200H1100V500H800Z"]').waitFor();
 
     // Ben erases Ada's stroke by wiping across it.
     await pickTool(ben.page, 'eraser');
