@@ -13,9 +13,7 @@
  * scratch PostgreSQL database (REDIS_URL needs DATABASE_URL). Rate limits are raised so that
  * nothing is dropped; servers and clients share this process, as in bench/crossInstance.ts.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +22,7 @@ import { Authenticator } from '../src/auth.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { TutorboardServer } from '../src/server.ts';
+import { startRedis } from './localRedis.ts';
 import { scratchDatabase } from './scratchDatabase.ts';
 
 const { values } = parseArgs({
@@ -37,28 +36,6 @@ const { values } = parseArgs({
 });
 const secret = 'bench-secret-that-is-long-enough-for-hs256';
 const signer = new Authenticator({ secret });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function startRedis(): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code})`)));
-  });
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
-}
 
 async function startInstance(dir: string, env: Record<string, string>): Promise<TutorboardServer> {
   const config = loadConfig({

@@ -194,30 +194,20 @@ function httpUrl(env: Env, name: string, fallback: string): string {
   return value.replace(/\/+$/, '');
 }
 
-function postgresUrl(env: Env, name: string): string | undefined {
+/**
+ * An optional URL of a service (a database, Redis) with one of `protocols`. The value is never
+ * echoed: it usually carries a password.
+ */
+function serviceUrl(env: Env, name: string, protocols: readonly string[], expected: string): string | undefined {
   const value = optional(env, name);
   if (value === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(name, 'must be a postgres:// URL');
+    throw new ConfigError(name, `must be a ${expected} URL`);
   }
-  // Never echo the value: it usually carries a password.
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError(name, `must be a postgres:// URL, got a ${url.protocol} URL`);
-  return value;
-}
-
-function redisUrl(env: Env, name: string): string | undefined {
-  const value = optional(env, name);
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(name, `must be a redis:// or rediss:// URL, got "${url.protocol}//…"`);
+  if (!protocols.includes(url.protocol)) throw new ConfigError(name, `must be a ${expected} URL, got a ${url.protocol}// URL`);
   return value;
 }
 
@@ -280,8 +270,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (maxMessageBytes < maxBoardBytes) {
     throw new ConfigError('MAX_MESSAGE_BYTES', `must be at least MAX_BOARD_BYTES (${maxBoardBytes}): a provider sends all its offline work in one frame`);
   }
-  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
-  const redis = redisUrl(env, 'REDIS_URL');
+  const databaseUrl = serviceUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://');
+  const redis = serviceUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis:// or rediss://');
   if (redis !== undefined && databaseUrl === undefined) {
     throw new ConfigError('REDIS_URL', 'needs DATABASE_URL (postgres://…): instances joined by Redis must share one database, and two machines cannot share a SQLite file');
   }

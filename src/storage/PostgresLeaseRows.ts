@@ -5,17 +5,8 @@
  */
 import type pg from 'pg';
 import type { LeaseHolder } from './ServerLease.ts';
+import { leaseHolderOf, type LeaseRow } from './leaseRow.ts';
 import type { LeaseRows } from './Store.ts';
-
-interface LeaseRow {
-  instance_id: string;
-  pid: number;
-  hostname: string;
-  url: string;
-  started_at: number;
-  heartbeat_at: number;
-  interval_ms: number;
-}
 
 export class PostgresLeaseRows implements LeaseRows {
   private readonly pool: pg.Pool;
@@ -39,14 +30,6 @@ export class PostgresLeaseRows implements LeaseRows {
 
   async all(): Promise<LeaseHolder[]> {
     const result = await this.pool.query<LeaseRow>('SELECT * FROM server_leases ORDER BY heartbeat_at DESC');
-    return result.rows.map((row) => ({
-      instanceId: row.instance_id,
-      pid: row.pid,
-      hostname: row.hostname,
-      url: row.url,
-      startedAt: row.started_at,
-      heartbeatAt: row.heartbeat_at,
-      intervalMs: row.interval_ms,
-    }));
+    return result.rows.map(leaseHolderOf);
   }
 }

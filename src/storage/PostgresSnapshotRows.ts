@@ -7,35 +7,21 @@
  */
 import type pg from 'pg';
 import type { SnapshotRows } from './Store.ts';
-import { automaticReasons, type NewSnapshot, type Snapshot, type SnapshotMeta, type SnapshotReason } from './SnapshotStore.ts';
+import {
+  automaticReasons,
+  newSnapshotMeta,
+  reusesNewest,
+  snapshotMetaColumns as metaColumns,
+  toMeta,
+  type NewSnapshot,
+  type Snapshot,
+  type SnapshotMeta,
+  type SnapshotRow as Row,
+} from './SnapshotStore.ts';
 import { inTransaction } from './postgresConnection.ts';
 
 /** First key of the two-key advisory locks on a session's snapshots (the second is the hashed session id). */
 export const snapshotLockSpace = 2;
-
-interface Row {
-  id: number;
-  session_id: string;
-  created_at: number;
-  reason: SnapshotReason;
-  created_by: string;
-  byte_size: number;
-  label: string | null;
-}
-
-const metaColumns = 'id, session_id, created_at, reason, created_by, byte_size, label';
-
-function toMeta(row: Row): SnapshotMeta {
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    createdAt: row.created_at,
-    reason: row.reason,
-    createdBy: row.created_by,
-    byteSize: row.byte_size,
-    label: row.label,
-  };
-}
 
 export class PostgresSnapshotRows implements SnapshotRows {
   private readonly pool: pg.Pool;
@@ -59,27 +45,14 @@ export class PostgresSnapshotRows implements SnapshotRows {
       [input.sessionId],
     );
     const newest = found.rows[0];
-    if (newest && newest.content_hash === input.contentHash) {
-      const reusable =
-        automaticReasons.includes(input.reason) ||
-        (input.reason === 'pre-restore' && (newest.reason === 'manual' || newest.reason === 'pre-restore'));
-      if (reusable) return { snapshot: toMeta(newest), created: false };
-    }
+    if (newest && reusesNewest(newest, input)) return { snapshot: toMeta(newest), created: false };
     const createdAt = input.createdAt ?? Date.now();
     const inserted = await client.query<{ id: number }>(
       `INSERT INTO snapshots (session_id, created_at, reason, created_by, byte_size, label, state, content_hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
       [input.sessionId, createdAt, input.reason, input.createdBy, input.state.byteLength, input.label ?? null, input.state, input.contentHash],
     );
-    const snapshot: SnapshotMeta = {
-      id: inserted.rows[0].id,
-      sessionId: input.sessionId,
-      createdAt,
-      reason: input.reason,
-      createdBy: input.createdBy,
-      byteSize: input.state.byteLength,
-      label: input.label ?? null,
-    };
+    const snapshot = newSnapshotMeta(inserted.rows[0].id, input, createdAt);
     return { snapshot, created: true };
   }
 

@@ -41,7 +41,8 @@ export interface NewSnapshot {
   createdAt?: number;
 }
 
-interface Row {
+/** A snapshot row's metadata columns, as both engines name them. */
+export interface SnapshotRow {
   id: number;
   session_id: string;
   created_at: number;
@@ -51,9 +52,9 @@ interface Row {
   label: string | null;
 }
 
-const metaColumns = 'id, session_id, created_at, reason, created_by, byte_size, label';
+export const snapshotMetaColumns = 'id, session_id, created_at, reason, created_by, byte_size, label';
 
-function toMeta(row: Row): SnapshotMeta {
+export function toMeta(row: SnapshotRow): SnapshotMeta {
   return {
     id: row.id,
     sessionId: row.session_id,
@@ -76,12 +77,12 @@ export class SnapshotStore {
         `INSERT INTO snapshots (session_id, created_at, reason, created_by, byte_size, label, state, content_hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      newest: db.prepare<[string], Row & { content_hash: string }>(
-        `SELECT ${metaColumns}, content_hash FROM snapshots WHERE session_id = ? ORDER BY id DESC LIMIT 1`,
+      newest: db.prepare<[string], SnapshotRow & { content_hash: string }>(
+        `SELECT ${snapshotMetaColumns}, content_hash FROM snapshots WHERE session_id = ? ORDER BY id DESC LIMIT 1`,
       ),
-      list: db.prepare<[string], Row>(`SELECT ${metaColumns} FROM snapshots WHERE session_id = ? ORDER BY id DESC`),
-      get: db.prepare<[string, number], Row & { state: Buffer; content_hash: string }>(
-        `SELECT ${metaColumns}, state, content_hash FROM snapshots WHERE session_id = ? AND id = ?`,
+      list: db.prepare<[string], SnapshotRow>(`SELECT ${snapshotMetaColumns} FROM snapshots WHERE session_id = ? ORDER BY id DESC`),
+      get: db.prepare<[string, number], SnapshotRow & { state: Buffer; content_hash: string }>(
+        `SELECT ${snapshotMetaColumns}, state, content_hash FROM snapshots WHERE session_id = ? AND id = ?`,
       ),
       delete: db.prepare<[string, number]>('DELETE FROM snapshots WHERE session_id = ? AND id = ?'),
       any: db.prepare<[string], { found: number }>('SELECT 1 AS found FROM snapshots WHERE session_id = ? LIMIT 1'),
@@ -107,12 +108,7 @@ export class SnapshotStore {
   create(input: NewSnapshot): { snapshot: SnapshotMeta; created: boolean } {
     return this.db.transaction(() => {
       const newest = this.statements.newest.get(input.sessionId);
-      if (newest && newest.content_hash === input.contentHash) {
-        const reusable =
-          automaticReasons.includes(input.reason) ||
-          (input.reason === 'pre-restore' && (newest.reason === 'manual' || newest.reason === 'pre-restore'));
-        if (reusable) return { snapshot: toMeta(newest), created: false };
-      }
+      if (newest && reusesNewest(newest, input)) return { snapshot: toMeta(newest), created: false };
       const createdAt = input.createdAt ?? Date.now();
       const result = this.statements.insert.run(
         input.sessionId,
@@ -124,15 +120,7 @@ export class SnapshotStore {
         input.state,
         input.contentHash,
       );
-      const snapshot: SnapshotMeta = {
-        id: Number(result.lastInsertRowid),
-        sessionId: input.sessionId,
-        createdAt,
-        reason: input.reason,
-        createdBy: input.createdBy,
-        byteSize: input.state.byteLength,
-        label: input.label ?? null,
-      };
+      const snapshot = newSnapshotMeta(Number(result.lastInsertRowid), input, createdAt);
       return { snapshot, created: true };
     })();
   }
@@ -162,4 +150,26 @@ export class SnapshotStore {
     const [auto, sessionEnd] = automaticReasons;
     return this.statements.prune.run(sessionId, auto, sessionEnd, keep, sessionId).changes;
   }
+}
+
+/**
+ * The dedupe rule of `create` (both engines): whether the session's newest snapshot stands for
+ * `input` ("nothing changed since"); see SnapshotStore.create.
+ */
+export function reusesNewest(newest: { reason: SnapshotReason; content_hash: string }, input: NewSnapshot): boolean {
+  if (newest.content_hash !== input.contentHash) return false;
+  return automaticReasons.includes(input.reason) || (input.reason === 'pre-restore' && (newest.reason === 'manual' || newest.reason === 'pre-restore'));
+}
+
+/** The metadata of a row just inserted for `input`. */
+export function newSnapshotMeta(id: number, input: NewSnapshot, createdAt: number): SnapshotMeta {
+  return {
+    id,
+    sessionId: input.sessionId,
+    createdAt,
+    reason: input.reason,
+    createdBy: input.createdBy,
+    byteSize: input.state.byteLength,
+    label: input.label ?? null,
+  };
 }

@@ -4,17 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { LeaseHolder } from './ServerLease.ts';
+import { leaseHolderOf, type LeaseRow } from './leaseRow.ts';
 import type { LeaseRows } from './Store.ts';
-
-interface LeaseRow {
-  instance_id: string;
-  pid: number;
-  hostname: string;
-  url: string;
-  started_at: number;
-  heartbeat_at: number;
-  interval_ms: number;
-}
 
 export class SqliteLeaseRows implements LeaseRows {
   private readonly db: Database.Database;
@@ -49,13 +40,5 @@ export function readLeaseRows(db: Database.Database): LeaseHolder[] {
   return db
     .prepare<[], LeaseRow>('SELECT * FROM server_leases ORDER BY heartbeat_at DESC')
     .all()
-    .map((row) => ({
-      instanceId: row.instance_id,
-      pid: row.pid,
-      hostname: row.hostname,
-      url: row.url,
-      startedAt: row.started_at,
-      heartbeatAt: row.heartbeat_at,
-      intervalMs: row.interval_ms,
-    }));
+    .map(leaseHolderOf);
 }

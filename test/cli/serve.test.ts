@@ -2,24 +2,15 @@
  * `tutorboard serve` flags and help: the common variables as flags, every variable in --help.
  */
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configVariables } from '../../src/configVariables.ts';
 import { binPath, spawnServer } from '../utils/childServer.ts';
 import { tempDir, testSecret } from '../utils/server.ts';
+import { freePort } from '../utils/freePort.ts';
 
 function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [binPath, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 });
-}
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe('tutorboard serve', () => {

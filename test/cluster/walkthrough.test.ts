@@ -6,7 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/auth.ts';
@@ -17,16 +16,9 @@ import { docMatches, newProvider, synced } from '../utils/provider.ts';
 import { startRedis } from '../utils/redis.ts';
 import { tempDir, testSecret } from '../utils/server.ts';
 import { eventually } from '../utils/waitFor.ts';
+import { freePort } from '../utils/freePort.ts';
 
 const haproxyConfig = new URL('../../docs/cluster/haproxy.cfg', import.meta.url);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [binPath, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,7 +5,6 @@
  * The real CLI runs here with its output read by a reader that goes away after the first chunk.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Authenticator } from '../../src/auth.ts';
@@ -14,18 +13,7 @@ import { registerCleanup } from '../utils/cleanup.ts';
 import { tempDir, testSecret } from '../utils/server.ts';
 import { refusedUpgrade, tutorSocket } from '../utils/tutorSocket.ts';
 import { withTimeout } from '../utils/waitFor.ts';
-
-/** A port nothing listens on right now (the server cannot tell us its port: its stdout is gone). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../utils/freePort.ts';
 
 async function health(port: number): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });

@@ -2,13 +2,13 @@
  * Helpers shared by the snapshot tests: admin HTTP calls and a connected, synced editor.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import type { HocuspocusProvider } from '@hocuspocus/provider';
 import * as Y from 'yjs';
 import { acknowledged, newProvider, synced } from '../utils/provider.ts';
 import type { TestServer } from '../utils/server.ts';
 import { binPath } from '../utils/childServer.ts';
 import { withTimeout } from '../utils/waitFor.ts';
+import { freePort } from '../utils/freePort.ts';
 
 export interface ApiResponse {
   status: number;
@@ -81,9 +81,5 @@ export async function runCli(args: string[], env: Record<string, string>, ms = 3
 
 /** A URL where nothing listens (connection refused), for the CLI's offline mode. */
 export async function deadUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }

@@ -5,10 +5,9 @@
  * (SIGSTOP/SIGCONT): connections stay open, nothing answers, the data stays.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { registerCleanup } from './cleanup.ts';
 import { withTimeout } from './waitFor.ts';
+import { freePort } from './freePort.ts';
 
 export const redisServerPath = process.env.REDIS_SERVER ?? 'redis-server';
 
@@ -23,14 +22,6 @@ export interface TestRedis {
   /** Freezes the process: connections stay open, nothing answers. */
   pause(): void;
   resume(): void;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export async function startRedis(): Promise<TestRedis> {

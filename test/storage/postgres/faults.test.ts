@@ -3,7 +3,6 @@
  * and a server that is not there: every failure is a rejected promise with a clear code, never
  * an unhandled 'error' event, and the store works again by itself once the cause is gone.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -14,6 +13,7 @@ import { registerCleanup } from '../../utils/cleanup.ts';
 import { createTestDatabase } from '../../utils/postgres.ts';
 import { startProxy } from '../../utils/tcpProxy.ts';
 import { eventually, until, withTimeout } from '../../utils/waitFor.ts';
+import { freePort } from '../../utils/freePort.ts';
 
 function capturedLogger() {
   const lines: Array<Record<string, unknown>> = [];
@@ -30,14 +30,6 @@ function update(key: string): Uint8Array {
   const doc = new Y.Doc();
   doc.getMap('m').set(key, key);
   return Y.encodeStateAsUpdate(doc);
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function probeError(store: PostgresStore): Promise<StorageProbeError> {
@@ -70,7 +62,7 @@ describe('PostgresStore under connection faults', () => {
   });
 
   it('probe and every call reject as unreachable when nothing listens, and open() refuses', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const url = `postgres://postgres:secret@127.0.0.1:${port}/nowhere`;
     const store = new PostgresStore(url, { connectTimeoutMs: 2_000 });
     registerCleanup(() => store.close());
