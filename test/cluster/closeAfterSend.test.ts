@@ -6,22 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentEvents } from '../utils/documentEvents.ts';
 import { createTestDatabase } from '../utils/postgres.ts';
-import { acknowledged, newProvider, synced } from '../utils/provider.ts';
+import { drawAndClose } from '../utils/drawAndClose.ts';
+import { newProvider, synced } from '../utils/provider.ts';
 import { startServer } from '../utils/server.ts';
 import { startCluster, storedDocument } from './helpers.ts';
-
-async function drawAndClose(url: string, name: string, token: string, events: DocumentEvents): Promise<void> {
-  const provider = newProvider({ url, name, token });
-  await synced(provider);
-  await acknowledged(provider);
-  const shapes = provider.document.getMap('shapes');
-  for (let i = 0; i < 200; i += 1) shapes.set(`s${i}`, { x: i });
-  const unloaded = events.unloaded(name);
-  // Same tick: the frames are on the wire (or in the socket buffer), the close follows them.
-  provider.configuration.websocketProvider.destroy();
-  provider.destroy();
-  await unloaded;
-}
 
 describe('edits sent right before a close, on PostgreSQL', () => {
   it('every one of 200 edits is stored (one instance)', async () => {
